@@ -1,0 +1,62 @@
+package dev.sandboxgate.filter;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Writes RFC 9457 {@code application/problem+json} refusals: the one place where the gateway answers with an error of
+ * its own. Details must never carry credentials, tokens, upstream URLs or exception text.
+ */
+public final class Problems {
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private Problems() {
+    }
+
+    /**
+     * Answers {@code response} with the problem, unless it is already committed (then there is nothing left to say).
+     *
+     * @param detail    a human-readable explanation for this occurrence; safe to show to the caller
+     * @param requestId the request id to echo, or null
+     */
+    public static void send(HttpServletResponse response, ProblemType type, String detail, String requestId)
+            throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
+        byte[] body = render(type, detail, requestId);
+        response.resetBuffer();
+        response.setStatus(type.status());
+        response.setContentType(MEDIA_TYPE);
+        response.setHeader("Cache-Control", "no-store");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+        response.flushBuffer();
+    }
+
+    static byte[] render(ProblemType type, String detail, String requestId) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("type", type.uri());
+            json.writeStringField("title", type.title());
+            json.writeNumberField("status", type.status());
+            if (detail != null) {
+                json.writeStringField("detail", detail);
+            }
+            if (requestId != null) {
+                json.writeStringField("requestId", requestId);
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

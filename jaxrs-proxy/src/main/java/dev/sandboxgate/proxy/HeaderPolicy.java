@@ -1,0 +1,104 @@
+package dev.sandboxgate.proxy;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which headers cross the gateway in each direction. Hop-by-hop headers (RFC 9110 section 7.6.1) and every header
+ * named in {@code Connection} stay on their own hop; callers' credentials never reach the sandbox; the sandbox's
+ * cookies never reach the browser.
+ */
+final class HeaderPolicy {
+    static final String REQUEST_ID = "X-Request-Id";
+
+    /** Hop-by-hop headers, plus {@code Proxy-*} (checked by prefix). Lower case. */
+    static final Set<String> HOP_BY_HOP = Set.of(
+            "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade");
+
+    /** Set by the gateway or its HTTP client, so a caller's value is never passed on. Lower case. */
+    private static final Set<String> REPLACED_UPSTREAM = Set.of(
+            "host", "content-length", "expect", "x-request-id",
+            "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host");
+
+    /** Never returned to the client. Lower case. */
+    private static final Set<String> DROPPED_DOWNSTREAM = Set.of(
+            "set-cookie", "set-cookie2", "content-length", "x-request-id");
+
+    private final Set<String> credentialHeaders;
+    private final String sandboxAuthorization;
+
+    HeaderPolicy(Set<String> credentialHeaders, String sandboxToken) {
+        this.credentialHeaders = credentialHeaders;
+        this.sandboxAuthorization = "Bearer " + sandboxToken;
+    }
+
+    /** Copies the client's end-to-end headers onto the upstream request and adds the gateway's own. */
+    void proxyToServerHeaders(HttpServletRequest request, String requestId, HttpRequest.Builder upstream) {
+        Set<String> connectionOptions = connectionOptions(Collections.list(request.getHeaders("Connection")));
+        for (String name : Collections.list(request.getHeaderNames())) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (isHopByHop(lower, connectionOptions) || REPLACED_UPSTREAM.contains(lower)
+                    || credentialHeaders.contains(lower)) {
+                continue;
+            }
+            for (String value : Collections.list(request.getHeaders(name))) {
+                upstream.header(name, value);
+            }
+        }
+        upstream.header("Authorization", sandboxAuthorization);
+        upstream.header(REQUEST_ID, requestId);
+        String priorHops = request.getHeader("X-Forwarded-For");
+        String client = request.getRemoteAddr();
+        upstream.header("X-Forwarded-For", priorHops == null ? client : priorHops + ", " + client);
+        upstream.header("X-Forwarded-Proto", request.getScheme());
+        String host = request.getHeader("Host");
+        if (host != null) {
+            upstream.header("X-Forwarded-Host", host);
+        }
+    }
+
+    /** Copies the sandbox's status and end-to-end headers onto the client's response. */
+    void serverToClientHeaders(HttpResponse.ResponseInfo upstream, HttpServletResponse response) {
+        Map<String, List<String>> headers = upstream.headers().map();
+        Set<String> connectionOptions = connectionOptions(headers.getOrDefault("connection", List.of()));
+        response.setStatus(upstream.statusCode());
+        headers.forEach((name, values) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (isHopByHop(lower, connectionOptions) || DROPPED_DOWNSTREAM.contains(lower)) {
+                return;
+            }
+            values.forEach(value -> response.addHeader(name, value));
+        });
+        upstream.headers().firstValueAsLong("content-length").ifPresent(response::setContentLengthLong);
+    }
+
+    private static boolean isHopByHop(String lowerName, Set<String> connectionOptions) {
+        return HOP_BY_HOP.contains(lowerName) || lowerName.startsWith("proxy-")
+                || connectionOptions.contains(lowerName);
+    }
+
+    /** The header names listed in {@code Connection} values (RFC 9110 section 7.6.1), lower case. */
+    private static Set<String> connectionOptions(List<String> connectionValues) {
+        if (connectionValues.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> names = new HashSet<>();
+        for (String value : connectionValues) {
+            for (String token : value.split(",")) {
+                String name = token.trim().toLowerCase(Locale.ROOT);
+                if (!name.isEmpty()) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
+    }
+}

@@ -1,0 +1,244 @@
+package dev.sandboxgate.proxy;
+
+import dev.sandboxgate.filter.ProblemType;
+import dev.sandboxgate.filter.Problems;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One request relayed to the sandbox and its response relayed back, without holding a thread: the container's async
+ * mode on the client side, the JDK HTTP client's asynchronous exchange on the upstream side. Whichever side ends
+ * first (completion, error, client disconnect, timeout) ends the other at once.
+ */
+final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Void> {
+    private static final System.Logger LOG = System.getLogger(ProxyExchange.class.getName());
+
+    private enum State { AWAITING_RESPONSE, RELAYING, DONE }
+
+    private final Upstream upstream;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final String requestId;
+    private final AtomicReference<State> state = new AtomicReference<>(State.AWAITING_RESPONSE);
+    private AsyncContext async;
+    private volatile CompletableFuture<HttpResponse<Void>> pending;
+    private volatile ResponseRelay relay;
+    private volatile boolean bodyTooLarge;
+    private volatile long lastActivity = System.nanoTime();
+    private volatile long bytesOut;
+
+    ProxyExchange(Upstream upstream, HttpServletRequest request, HttpServletResponse response, String requestId) {
+        this.upstream = upstream;
+        this.request = request;
+        this.response = response;
+        this.requestId = requestId;
+    }
+
+    /** Switches the request to async mode and sends it upstream; returns at once. */
+    void start(HttpRequest.Builder upstreamRequest, boolean hasBody) throws IOException {
+        async = request.startAsync();
+        async.setTimeout(upstream.settings().asyncTimeout().toMillis());
+        async.addListener(this);
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
+        if (hasBody) {
+            RequestBodyPublisher publisher = new RequestBodyPublisher(request.getInputStream(),
+                    upstream.settings().maxRequestBody(), () -> bodyTooLarge = true);
+            long length = request.getContentLengthLong();
+            body = length >= 0 ? HttpRequest.BodyPublishers.fromPublisher(publisher, length)
+                    : HttpRequest.BodyPublishers.fromPublisher(publisher);
+        }
+        upstream.register(this);
+        CompletableFuture<HttpResponse<Void>> sent = upstream.client()
+                .sendAsync(upstreamRequest.method(request.getMethod(), body).build(), this);
+        pending = sent;
+        sent.whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                upstreamFailed(failure);
+            }
+        });
+        if (state.get() == State.DONE) {
+            sent.cancel(true); // the client left while the request was being sent
+        }
+    }
+
+    // ---- the upstream's response headers arrive (HTTP client thread) ----
+
+    @Override
+    public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
+        try {
+            boolean eventStream = info.headers().firstValue("content-type")
+                    .map(type -> type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
+            ResponseRelay newRelay = new ResponseRelay(this, response.getOutputStream(), eventStream,
+                    eventStream ? upstream.settings().streamBuffer() : Upstream.RESPONSE_WINDOW);
+            relay = newRelay;
+            if (!state.compareAndSet(State.AWAITING_RESPONSE, State.RELAYING)) {
+                newRelay.close();
+                return newRelay;
+            }
+            upstream.headerPolicy().serverToClientHeaders(info, response);
+            touch();
+            return newRelay;
+        } catch (IOException | RuntimeException e) {
+            // The client's side failed under us (typically it went away): end the upstream exchange too.
+            clientGone();
+            ResponseRelay dead = new ResponseRelay(this, null, false, 0);
+            dead.close();
+            return dead;
+        }
+    }
+
+    // ---- events from the relay ----
+
+    void touch() {
+        lastActivity = System.nanoTime();
+    }
+
+    void countBytesOut(long n) {
+        bytesOut += n;
+        lastActivity = System.nanoTime();
+    }
+
+    void relayFinished() {
+        if (state.getAndSet(State.DONE) != State.DONE) {
+            complete();
+        }
+    }
+
+    /** The client could not keep up with an event stream: end its stream cleanly; it resumes by Last-Event-ID. */
+    void clientTooSlow() {
+        LOG.log(Level.INFO, "request {0}: client fell {1} bytes behind an event stream; ending its stream",
+                requestId, relay == null ? 0 : relay.bytesQueued());
+        end();
+    }
+
+    void clientGone() {
+        end();
+    }
+
+    void upstreamFailedMidResponse(Throwable failure) {
+        if (state.get() == State.DONE) {
+            return;
+        }
+        LOG.log(Level.WARNING, "request {0}: the sandbox''s response broke off ({1})", requestId,
+                failure.getClass().getSimpleName());
+        end();
+    }
+
+    /** Checks the idle timeout; called about once a second by the {@link Upstream}'s sweeper. */
+    void checkIdle(long now) {
+        if (state.get() == State.RELAYING
+                && now - lastActivity > upstream.settings().idleTimeout().toNanos()) {
+            LOG.log(Level.INFO, "request {0}: no data for {1}; ending the exchange", requestId,
+                    upstream.settings().idleTimeout());
+            end();
+        }
+    }
+
+    // ---- failure before the response started ----
+
+    private void upstreamFailed(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof CancellationException || state.get() != State.AWAITING_RESPONSE) {
+            if (state.get() == State.RELAYING) {
+                upstreamFailedMidResponse(cause);
+            }
+            return;
+        }
+        if (bodyTooLarge) {
+            answer(ProblemType.PAYLOAD_TOO_LARGE, "The request body exceeds the gateway's limit of "
+                    + upstream.settings().maxRequestBody() + " bytes.");
+        } else if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
+            answer(ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.");
+        } else if (cause instanceof HttpTimeoutException) {
+            answer(ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer within "
+                    + upstream.settings().responseTimeout().toSeconds() + " s.");
+        } else {
+            LOG.log(Level.WARNING, "request {0}: the sandbox exchange failed ({1})", requestId,
+                    cause.getClass().getName());
+            answer(ProblemType.UPSTREAM_UNREACHABLE, "The connection to the sandbox failed.");
+        }
+    }
+
+    private void answer(ProblemType type, String detail) {
+        if (!state.compareAndSet(State.AWAITING_RESPONSE, State.DONE)) {
+            return;
+        }
+        try {
+            Problems.send(response, type, detail, requestId);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "request {0}: the client left before the refusal was written", requestId);
+        }
+        complete();
+    }
+
+    // ---- the client's side (container callbacks) ----
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        state.set(State.DONE);
+        cancelUpstream();
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        end();
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        end();
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+        // not re-dispatched
+    }
+
+    // ---- ending ----
+
+    /** Ends both sides now, whatever state they are in. Idempotent. */
+    private void end() {
+        if (state.getAndSet(State.DONE) == State.DONE) {
+            return;
+        }
+        cancelUpstream();
+        complete();
+    }
+
+    private void cancelUpstream() {
+        upstream.unregister(this);
+        ResponseRelay r = relay;
+        if (r != null) {
+            r.close();
+        }
+        CompletableFuture<HttpResponse<Void>> p = pending;
+        if (p != null && !p.isDone()) {
+            p.cancel(true);
+        }
+    }
+
+    private void complete() {
+        upstream.unregister(this);
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyCompleted) {
+            // the container completed it first (client gone, timeout)
+        }
+    }
+}

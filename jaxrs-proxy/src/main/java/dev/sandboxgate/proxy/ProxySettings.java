@@ -1,0 +1,61 @@
+package dev.sandboxgate.proxy;
+
+import dev.sandboxgate.filter.Settings;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The proxy's configuration, read once from the servlet's init-params. The defaults suit Sandbox Agent traffic: ACP
+ * POSTs that stay silent for up to 120 s, SSE streams that live for hours with a heartbeat every 15 s, and an upstream
+ * that resets uploads over 2 MiB.
+ *
+ * @param sandboxUrl        base URL of the Sandbox Agent server; {@code {mount}/{workspace}/{rest}} goes to
+ *                          {@code {sandboxUrl}/{rest}}
+ * @param sandboxToken      the sandbox's bearer token; never logged or returned
+ * @param connectTimeout    to open a connection to the sandbox (then 502)
+ * @param responseTimeout   from sending the request to the sandbox's response headers (then 504)
+ * @param idleTimeout       longest silence, in either direction, of a response body that is being relayed
+ * @param asyncTimeout      the container's total limit per request; zero means none (streams live for hours)
+ * @param maxRequestBody    larger request bodies are refused with 413 and never relayed
+ * @param streamBuffer      per SSE stream, how much the gateway holds for a slow client before it ends that
+ *                          client's stream (the upstream is never stalled; the client resumes with Last-Event-ID)
+ * @param credentialHeaders request headers (lower case) that carry callers' credentials and are never forwarded
+ */
+record ProxySettings(URI sandboxUrl, String sandboxToken, Duration connectTimeout, Duration responseTimeout,
+                     Duration idleTimeout, Duration asyncTimeout, long maxRequestBody, long streamBuffer,
+                     Set<String> credentialHeaders) {
+
+    static final Set<String> ALWAYS_CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
+
+    static ProxySettings from(Settings settings) {
+        return new ProxySettings(
+                settings.httpUrl("sandbox-url"),
+                settings.required("sandbox-token"),
+                settings.duration("connect-timeout", Duration.ofSeconds(10)),
+                settings.duration("response-timeout", Duration.ofMinutes(5)),
+                settings.duration("idle-timeout", Duration.ofMinutes(5)),
+                settings.duration("async-timeout", Duration.ZERO),
+                settings.size("max-request-body", 2L << 20),
+                settings.size("stream-buffer", 1L << 20),
+                credentialHeaders(settings.optional("credential-headers").orElse("")));
+    }
+
+    private static Set<String> credentialHeaders(String configured) {
+        return java.util.stream.Stream.concat(ALWAYS_CREDENTIAL_HEADERS.stream(),
+                        Arrays.stream(configured.split(",")).map(String::trim).filter(s -> !s.isEmpty()))
+                .map(s -> s.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    @Override
+    public String toString() {
+        // Records print every component; this one must never print the token.
+        return "ProxySettings[sandboxUrl=" + sandboxUrl + ", connectTimeout=" + connectTimeout
+                + ", responseTimeout=" + responseTimeout + ", idleTimeout=" + idleTimeout
+                + ", maxRequestBody=" + maxRequestBody + ", streamBuffer=" + streamBuffer + "]";
+    }
+}

@@ -1,0 +1,94 @@
+package dev.sandboxgate.proxy;
+
+import dev.sandboxgate.filter.ConfigurationException;
+import dev.sandboxgate.filter.GateAttributes;
+import dev.sandboxgate.filter.ProblemType;
+import dev.sandboxgate.filter.Problems;
+import dev.sandboxgate.filter.Settings;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.Set;
+
+/**
+ * Forwards {@code {mount}/{workspaceId}/{rest}?{query}} to {@code {sandbox-url}/{rest}?{query}} with the sandbox's
+ * own token, streaming both ways without holding a thread per request. It forwards only requests that passed
+ * {@code SandboxAuthFilter} (fail closed): map the filter to the same URL pattern.
+ *
+ * <p>Init-params (placeholders allowed, see {@link Settings}): {@code sandbox-url} and {@code sandbox-token}
+ * (required); {@code connect-timeout} (10s), {@code response-timeout} (5m), {@code idle-timeout} (5m),
+ * {@code async-timeout} (0 = none), {@code max-request-body} (2MiB), {@code stream-buffer} (1MiB),
+ * {@code credential-headers} (extra request headers never forwarded, comma-separated).
+ */
+public class SandboxProxyServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+    private transient Upstream upstream;
+
+    @Override
+    public void init() throws ServletException {
+        try {
+            upstream = new Upstream(ProxySettings.from(Settings.of(getServletConfig())));
+        } catch (ConfigurationException e) {
+            throw new ServletException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void destroy() {
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String requestId = GateAttributes.requestId(request);
+        if (GateAttributes.principal(request) == null) {
+            Problems.send(response, ProblemType.NOT_GATED,
+                    "SandboxAuthFilter must be mapped in front of the proxy; nothing was forwarded.", requestId);
+            return;
+        }
+        if (!METHODS.contains(request.getMethod())) {
+            response.setHeader("Allow", String.join(", ", METHODS));
+            Problems.send(response, ProblemType.METHOD_NOT_ALLOWED,
+                    "The gateway forwards " + String.join(", ", METHODS) + ".", requestId);
+            return;
+        }
+        long maxBody = upstream.settings().maxRequestBody();
+        if (request.getContentLengthLong() > maxBody) {
+            Problems.send(response, ProblemType.PAYLOAD_TOO_LARGE,
+                    "The request body exceeds the gateway's limit of " + maxBody + " bytes.", requestId);
+            return;
+        }
+        HttpRequest.Builder upstreamRequest;
+        try {
+            GatewayPath path = GatewayPath.of(request);
+            upstreamRequest = HttpRequest.newBuilder(target(path))
+                    .timeout(upstream.settings().responseTimeout());
+            upstream.headerPolicy().proxyToServerHeaders(request, requestId, upstreamRequest);
+        } catch (GatewayPath.Malformed e) {
+            Problems.send(response, ProblemType.BAD_PATH, e.getMessage(), requestId);
+            return;
+        } catch (IllegalArgumentException e) {
+            // URI syntax or a header the HTTP client refuses; the message may quote header values, so it stays here.
+            Problems.send(response, ProblemType.BAD_REQUEST,
+                    "The request's path, query or headers cannot be forwarded as sent.", requestId);
+            return;
+        }
+        new ProxyExchange(upstream, request, response, requestId).start(upstreamRequest, hasBody(request));
+    }
+
+    private URI target(GatewayPath path) {
+        return URI.create(upstream.settings().sandboxUrl() + path.upstreamPathAndQuery());
+    }
+
+    private static boolean hasBody(HttpServletRequest request) {
+        return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.sandboxgate.proxy;
+
+import java.net.http.HttpClient;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The connection to one Sandbox Agent server: the JDK HTTP client (HTTP/1.1, no redirects, no proxy, no
+ * decompression, an unbounded keep-alive pool), the small fixed pool of threads that deliver its callbacks, and the
+ * sweeper that enforces idle timeouts on relayed bodies. Threads are few and fixed: streams cost memory, not threads.
+ */
+final class Upstream implements AutoCloseable {
+    /** How much of an ordinary response body the gateway holds before it stops reading the upstream. */
+    static final long RESPONSE_WINDOW = 256 * 1024;
+
+    private final ProxySettings settings;
+    private final HeaderPolicy headerPolicy;
+    private final ExecutorService callbacks;
+    private final ScheduledExecutorService sweeper;
+    private final HttpClient client;
+    private final Set<ProxyExchange> open = ConcurrentHashMap.newKeySet();
+
+    Upstream(ProxySettings settings) {
+        this.settings = settings;
+        this.headerPolicy = new HeaderPolicy(settings.credentialHeaders(), settings.sandboxToken());
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        this.callbacks = Executors.newFixedThreadPool(threads, daemonThreads("sandbox-gate-upstream-"));
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("sandbox-gate-idle-sweeper-"));
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .proxy(HttpClient.Builder.NO_PROXY)
+                .connectTimeout(settings.connectTimeout())
+                .executor(callbacks)
+                .build();
+        sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    ProxySettings settings() {
+        return settings;
+    }
+
+    HeaderPolicy headerPolicy() {
+        return headerPolicy;
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    void register(ProxyExchange exchange) {
+        open.add(exchange);
+    }
+
+    void unregister(ProxyExchange exchange) {
+        open.remove(exchange);
+    }
+
+    int openExchanges() {
+        return open.size();
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (ProxyExchange exchange : open) {
+            exchange.checkIdle(now);
+        }
+    }
+
+    /** Stops the sweeper and the callback threads; the JDK 17 client has no close, so its connections go with it. */
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        callbacks.shutdownNow();
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

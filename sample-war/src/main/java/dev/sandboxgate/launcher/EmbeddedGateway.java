@@ -1,0 +1,122 @@
+package dev.sandboxgate.launcher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Serves the sample WAR on embedded Jetty 12 (ee10) at the root context, so the SDK's {@code baseUrl} is
+ * {@code http://HOST:PORT/sandbox/{workspaceId}}. With no {@code SANDBOX_URL} it first starts a local Sandbox Agent
+ * server with the mock agent, and stops it on exit. See {@link LauncherSettings} for the settings.
+ */
+final class EmbeddedGateway {
+    /** Container threads: streams do not hold one, so this bounds concurrent request handling, not open streams. */
+    static final int MAX_THREADS = 200;
+
+    private EmbeddedGateway() {
+    }
+
+    /** Called by {@link Launcher} once Jetty is on the class path. */
+    public static void run(Path launcherDir) throws Exception {
+        LauncherSettings settings;
+        try {
+            settings = LauncherSettings.read(LauncherSettings::fromSystem, launcherDir);
+            if (!Files.isRegularFile(settings.war())) {
+                throw new IllegalArgumentException("the WAR " + settings.war() + " does not exist; build it with "
+                        + "'./mvnw package' or point -Dsandboxgate.war at it");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("sandbox-gate: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+
+        LocalSandbox localSandbox = null;
+        String sandboxUrl = settings.sandboxUrl();
+        if (settings.startsLocalSandbox()) {
+            localSandbox = LocalSandbox.start(settings.sandboxToken(), launcherDir);
+            sandboxUrl = localSandbox.url();
+        }
+        // The WAR's web.xml reads these through ${sys:...} placeholders.
+        System.setProperty("SANDBOX_URL", sandboxUrl);
+        System.setProperty("SANDBOX_TOKEN", settings.sandboxToken());
+        System.setProperty("APP_API_TOKEN", settings.appApiToken());
+
+        Server server = newServer(settings);
+        LocalSandbox sandboxToStop = localSandbox;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, sandboxToStop), "sandbox-gate-shutdown"));
+        try {
+            server.start();
+        } catch (Exception e) {
+            System.err.println("sandbox-gate: the gateway did not start: " + e.getMessage());
+            stop(server, sandboxToStop);
+            System.exit(1);
+            return;
+        }
+        printBanner(settings, ((ServerConnector) server.getConnectors()[0]).getLocalPort(), sandboxToStop != null);
+        server.join();
+    }
+
+    static Server newServer(LauncherSettings settings) {
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 8);
+        threads.setName("sandbox-gate-http");
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        server.addConnector(connector);
+
+        WebAppContext webapp = new WebAppContext();
+        webapp.setContextPath("/");
+        webapp.setWar(settings.war().toString());
+        // A gateway whose configuration is invalid must not start at all (fail closed).
+        webapp.setThrowUnavailableOnStartupException(true);
+        server.setHandler(webapp);
+        server.setStopTimeout(5_000);
+        return server;
+    }
+
+    private static void stop(Server server, LocalSandbox sandbox) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            System.err.println("sandbox-gate: error while stopping: " + e.getClass().getSimpleName());
+        }
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    private static void printBanner(LauncherSettings settings, int port, boolean localSandbox) {
+        String base = "http://" + settings.host() + ":" + port + "/sandbox/demo";
+        // An operator's own token is never printed; only a demo token generated just now is.
+        String token = settings.appTokenGiven() ? "$APP_API_TOKEN" : settings.appApiToken();
+        String upstream = localSandbox ? "a local Sandbox Agent with the mock agent (id \"mock\")" : "SANDBOX_URL";
+        System.out.println();
+        System.out.println("Sandbox Gate is listening; it forwards to " + upstream + ".");
+        System.out.println("SDK baseUrl: http://" + settings.host() + ":" + port + "/sandbox/{workspaceId}");
+        System.out.println();
+        System.out.println("Try it:");
+        System.out.println("  curl -sS -H \"Authorization: Bearer " + token + "\" " + base + "/v1/health");
+        System.out.println();
+        System.out.println("Or with the TypeScript SDK (npm i sandbox-agent@0.4.2):");
+        System.out.println("  import { SandboxAgent } from \"sandbox-agent\";");
+        System.out.println("  const sdk = await SandboxAgent.connect({ baseUrl: \"" + base + "\", token: \""
+                + token + "\" });");
+        if (localSandbox) {
+            System.out.println("  const session = await sdk.createSession({ agent: \"mock\" });");
+            System.out.println("  session.onEvent((event) => console.log(event));");
+            System.out.println("  await session.prompt([{ type: \"text\", text: \"hello\" }]);");
+        }
+        System.out.println();
+        System.out.flush();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.sandboxgate.sample;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway as users run it: {@code java -jar sample-war/target/sandbox-gate-launcher.jar} in its own JVM (so its
+ * threads and heap are its own to measure), configured through the environment, its output captured for inspection.
+ */
+final class GatewayProcess implements AutoCloseable {
+    static final String READY_LINE = "Sandbox Gate is listening";
+
+    private final Process process;
+    private final Path output;
+    private final int port;
+
+    private GatewayProcess(Process process, Path output, int port) {
+        this.process = process;
+        this.output = output;
+        this.port = port;
+    }
+
+    /** A gateway in front of {@code sandboxUrl}, with extra JVM options (e.g. {@code -Xmx128m}). */
+    static GatewayProcess start(String sandboxUrl, String sandboxToken, String appToken, List<String> jvmOptions)
+            throws IOException, InterruptedException {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("SANDBOX_URL", sandboxUrl);
+        env.put("SANDBOX_TOKEN", sandboxToken);
+        env.put("APP_API_TOKEN", appToken);
+        return start(env, jvmOptions);
+    }
+
+    static GatewayProcess start(Map<String, String> env, List<String> jvmOptions)
+            throws IOException, InterruptedException {
+        int port = Repo.freePort();
+        List<String> command = new ArrayList<>();
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-jar");
+        command.add(Repo.launcherJar().toString());
+        Path output = Files.createTempFile("gateway-" + UUID.randomUUID(), ".log");
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("SANDBOX_") || name.equals("APP_API_TOKEN"));
+        builder.environment().putAll(env);
+        builder.environment().put("PORT", Integer.toString(port));
+        GatewayProcess gateway = new GatewayProcess(builder.start(), output, port);
+        gateway.awaitReady();
+        return gateway;
+    }
+
+    /** {@code http://127.0.0.1:PORT/sandbox/{workspaceId}}: the SDK's baseUrl. */
+    String baseUrl(String workspaceId) {
+        return "http://127.0.0.1:" + port + "/sandbox/" + workspaceId;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Live threads of the gateway JVM, all of them (container, client, GC, compiler), from /proc. */
+    int liveThreads() throws IOException {
+        for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("Threads:")) {
+                return Integer.parseInt(line.substring("Threads:".length()).trim());
+            }
+        }
+        throw new IOException("no Threads: line for pid " + process.pid());
+    }
+
+    /** Everything the gateway wrote to stdout and stderr so far. */
+    String output() throws IOException {
+        return Files.readString(output, StandardCharsets.UTF_8);
+    }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (output().contains(READY_LINE)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new IOException("the gateway exited with " + process.exitValue() + ":\n" + output());
+            }
+            Thread.sleep(50);
+        }
+        close();
+        throw new IOException("the gateway did not start in 60 s:\n" + output());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}
