@@ -13,17 +13,26 @@
 //                      (i = 1..N) M ms apart, then the result {stopReason:"end_turn"}.
 //                      N and M come from the prompt text: "chunks=N" (default 3, 0 allowed) and "delayMs=M" (default 0).
 //                      Optional "pad=K" appends " " + K 'x' characters to every chunk text (bigger payloads).
-//                      With delay 0 all chunks are written in one stdout write (1000+ chunks are fine).
+//                      With delay 0 the chunks are written in a few large stdout writes (1000+ chunks are fine).
 //   session/cancel  (notification) stops a running prompt of that session; its result is then {stopReason:"cancelled"}.
 //   any other request with an id -> {}; other notifications are ignored.
 //
 // Installation (verified against sandbox-agent 0.4.2): copy this file, executable, to
 //   $XDG_DATA_HOME/sandbox-agent/bin/agent_processes/mock-acp
 // and start `sandbox-agent server --no-telemetry -H 127.0.0.1 -p PORT -t TOKEN` with that XDG_DATA_HOME. The agent id
-// is then `mock`. Nothing else is needed: no manifest, no install call. The server execs the file directly (it relies
-// on the shebang, so `node` must be on the server's PATH), with cwd = the session's cwd. `mock` is a builtin agent id:
-// GET /v1/agents always lists it (as installed, even without this file); this file merely replaces the server's
-// builtin mock launcher, which would otherwise be written on first use.
+// is then `mock`. Nothing else is needed: no manifest, no install call, no extra env. The server execs the file
+// directly with no arguments (so the shebang is used and `node` must be on the server's PATH) when the first
+// POST /v1/acp/{serverId}?agent=mock arrives; one process per serverId. `mock` is a builtin id: GET /v1/agents always
+// lists it, with "installed": true only when this file exists; without the file POST /v1/acp/...?agent=mock fails with
+// 502 "failed to start agent process" (the server does not create it by itself).
+//
+// Lifecycle: the process exits when its stdin closes. This matters: in 0.4.2, DELETE /v1/acp/{serverId} removes the
+// server id at once but then never answers while the agent process is alive (apparently its kill waits on a lock held by
+// the exit watcher). Only when the HTTP client gives up (the SDK aborts that DELETE after 2 s) does the server drop the
+// process's stdin; this mock then exits and the DELETE handler finishes. Killing the server also closes stdin.
+//
+// Bursts: with delay 0, 1000-2000 chunks reached an SDK client intact; at 5000 the server itself dropped some
+// (its per-process broadcast channel lags), so keep "no loss" tests at <= 1000 chunks.
 
 import { createInterface } from "node:readline";
 

@@ -57,6 +57,11 @@ final class SandboxAgentServer implements AutoCloseable {
         return token;
     }
 
+    /** Agent processes the server has spawned and that are still alive. */
+    long liveAgentProcesses() {
+        return process.descendants().filter(ProcessHandle::isAlive).count();
+    }
+
     /** A directory the sandbox may write to in tests (the server runs as this user). */
     Path scratch() throws IOException {
         return Files.createDirectories(home.resolve("scratch"));
