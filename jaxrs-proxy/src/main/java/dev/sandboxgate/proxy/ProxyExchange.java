@@ -131,12 +131,32 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     }
 
     void upstreamFailedMidResponse(Throwable failure) {
-        if (state.get() == State.DONE) {
+        if (state.getAndSet(State.DONE) == State.DONE) {
             return;
         }
         LOG.log(Level.WARNING, "request {0}: the sandbox''s response broke off ({1})", requestId,
                 failure.getClass().getSimpleName());
-        end();
+        cancelUpstream();
+        ResponseRelay r = relay;
+        if (r != null && r.isEventStream()) {
+            complete(); // an event stream may end at any point: the client resumes with Last-Event-ID
+        } else {
+            abortClientResponse();
+        }
+    }
+
+    /**
+     * Makes the client see that a committed body is incomplete. Completing normally would end a chunked body with its
+     * last-chunk marker, passing a truncated download off as whole, and the Servlet API has no abort. So the request
+     * is dispatched back to the servlet, which throws: every container aborts a committed response on an exception.
+     */
+    private void abortClientResponse() {
+        upstream.unregister(this);
+        try {
+            async.dispatch();
+        } catch (IllegalStateException alreadyCompleted) {
+            // the container ended the exchange first
+        }
     }
 
     /** Checks the idle timeout; called about once a second by the {@link Upstream}'s sweeper. */
@@ -166,8 +186,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         } else if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
             answer(ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.");
         } else if (cause instanceof HttpTimeoutException) {
-            answer(ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer within "
-                    + upstream.settings().responseTimeout().toSeconds() + " s.");
+            answer(ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.");
         } else {
             LOG.log(Level.WARNING, "request {0}: the sandbox exchange failed ({1})", requestId,
                     cause.getClass().getName());
@@ -175,9 +194,10 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         }
     }
 
-    private void answer(ProblemType type, String detail) {
+    /** Answers with a problem unless the sandbox's response has started (or the exchange ended); says which. */
+    private boolean answer(ProblemType type, String detail) {
         if (!state.compareAndSet(State.AWAITING_RESPONSE, State.DONE)) {
-            return;
+            return false;
         }
         try {
             Problems.send(response, type, detail, requestId);
@@ -185,6 +205,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
             LOG.log(Level.DEBUG, "request {0}: the client left before the refusal was written", requestId);
         }
         complete();
+        return true;
     }
 
     // ---- the client's side (container callbacks) ----
@@ -197,7 +218,12 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
 
     @Override
     public void onTimeout(AsyncEvent event) {
-        end();
+        // Before the sandbox answered, the container's time limit is a gateway timeout, not an empty 200.
+        if (answer(ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer within the gateway's time limit.")) {
+            cancelUpstream();
+        } else {
+            end();
+        }
     }
 
     @Override

@@ -18,6 +18,9 @@ import java.util.stream.Collectors;
  * @param sandboxToken      the sandbox's bearer token; never logged or returned
  * @param connectTimeout    to open a connection to the sandbox (then 502)
  * @param responseTimeout   from sending the request to the sandbox's response headers (then 504)
+ * @param acpDeleteTimeout  the same for {@code DELETE /v1/acp/{id}}, which Sandbox Agent answers only once the
+ *                          caller goes away: no container can see a caller leave before a byte was written back,
+ *                          so this bound is what ends the agent process when the caller gave up (the SDK waits 2 s)
  * @param idleTimeout       longest silence, in either direction, of a response body that is being relayed
  * @param asyncTimeout      the container's total limit per request; zero means none (streams live for hours)
  * @param maxRequestBody    larger request bodies are refused with 413 and never relayed
@@ -26,7 +29,7 @@ import java.util.stream.Collectors;
  * @param credentialHeaders request headers (lower case) that carry callers' credentials and are never forwarded
  */
 record ProxySettings(URI sandboxUrl, String sandboxToken, Duration connectTimeout, Duration responseTimeout,
-                     Duration idleTimeout, Duration asyncTimeout, long maxRequestBody, long streamBuffer,
+                     Duration acpDeleteTimeout, Duration idleTimeout, Duration asyncTimeout, long maxRequestBody, long streamBuffer,
                      Set<String> credentialHeaders) {
 
     static final Set<String> ALWAYS_CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
@@ -37,6 +40,7 @@ record ProxySettings(URI sandboxUrl, String sandboxToken, Duration connectTimeou
                 settings.required("sandbox-token"),
                 settings.duration("connect-timeout", Duration.ofSeconds(10)),
                 settings.duration("response-timeout", Duration.ofMinutes(5)),
+                settings.duration("acp-delete-timeout", Duration.ofSeconds(5)),
                 settings.duration("idle-timeout", Duration.ofMinutes(5)),
                 settings.duration("async-timeout", Duration.ZERO),
                 settings.size("max-request-body", 2L << 20),
@@ -55,7 +59,7 @@ record ProxySettings(URI sandboxUrl, String sandboxToken, Duration connectTimeou
     public String toString() {
         // Records print every component; this one must never print the token.
         return "ProxySettings[sandboxUrl=" + sandboxUrl + ", connectTimeout=" + connectTimeout
-                + ", responseTimeout=" + responseTimeout + ", idleTimeout=" + idleTimeout
+                + ", responseTimeout=" + responseTimeout + ", acpDeleteTimeout=" + acpDeleteTimeout + ", idleTimeout=" + idleTimeout
                 + ", maxRequestBody=" + maxRequestBody + ", streamBuffer=" + streamBuffer + "]";
     }
 }

@@ -5,6 +5,7 @@ import dev.sandboxgate.filter.GateAttributes;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
 import dev.sandboxgate.filter.Settings;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,7 +13,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Forwards {@code {mount}/{workspaceId}/{rest}?{query}} to {@code {sandbox-url}/{rest}?{query}} with the sandbox's
@@ -21,11 +24,12 @@ import java.util.Set;
  *
  * <p>Init-params (placeholders allowed, see {@link Settings}): {@code sandbox-url} and {@code sandbox-token}
  * (required); {@code connect-timeout} (10s), {@code response-timeout} (5m), {@code idle-timeout} (5m),
- * {@code async-timeout} (0 = none), {@code max-request-body} (2MiB), {@code stream-buffer} (1MiB),
+ * {@code acp-delete-timeout} (5s), {@code async-timeout} (0 = none), {@code max-request-body} (2MiB), {@code stream-buffer} (1MiB),
  * {@code credential-headers} (extra request headers never forwarded, comma-separated).
  */
 public class SandboxProxyServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
+    private static final Pattern ACP_SERVER = Pattern.compile("/v1/acp/[^/]+");
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
     private transient Upstream upstream;
@@ -48,6 +52,10 @@ public class SandboxProxyServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (request.getDispatcherType() == DispatcherType.ASYNC) {
+            // Only ProxyExchange dispatches, and only to abort a response the sandbox broke off mid-body.
+            throw new IOException("the sandbox's response broke off; aborting the client's copy");
+        }
         String requestId = GateAttributes.requestId(request);
         if (GateAttributes.principal(request) == null) {
             Problems.send(response, ProblemType.NOT_GATED,
@@ -69,8 +77,7 @@ public class SandboxProxyServlet extends HttpServlet {
         HttpRequest.Builder upstreamRequest;
         try {
             GatewayPath path = GatewayPath.of(request);
-            upstreamRequest = HttpRequest.newBuilder(target(path))
-                    .timeout(upstream.settings().responseTimeout());
+            upstreamRequest = HttpRequest.newBuilder(target(path)).timeout(responseTimeout(request, path));
             upstream.headerPolicy().proxyToServerHeaders(request, requestId, upstreamRequest);
         } catch (GatewayPath.Malformed e) {
             Problems.send(response, ProblemType.BAD_PATH, e.getMessage(), requestId);
@@ -82,6 +89,11 @@ public class SandboxProxyServlet extends HttpServlet {
             return;
         }
         new ProxyExchange(upstream, request, response, requestId).start(upstreamRequest, hasBody(request));
+    }
+
+    private Duration responseTimeout(HttpServletRequest request, GatewayPath path) {
+        boolean acpDelete = request.getMethod().equals("DELETE") && ACP_SERVER.matcher(path.rawRest()).matches();
+        return acpDelete ? upstream.settings().acpDeleteTimeout() : upstream.settings().responseTimeout();
     }
 
     private URI target(GatewayPath path) {

@@ -57,13 +57,15 @@ public final class RawUpstream implements AutoCloseable {
         void handle(Head head, InputStream body, OutputStream out) throws IOException, InterruptedException;
     }
 
+    private static final ThreadLocal<RawUpstream> CURRENT_UPSTREAM = new ThreadLocal<>();
+    private static final ThreadLocal<Socket> CURRENT_CONNECTION = new ThreadLocal<>();
+
     private final ServerSocket socket;
     private final Script script;
     private final BlockingQueue<Head> received = new LinkedBlockingQueue<>();
     private final BlockingQueue<Long> closedAt = new LinkedBlockingQueue<>();
     private final List<Socket> connections = new ArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
-    private static final ThreadLocal<Socket> CURRENT = new ThreadLocal<>();
 
     public RawUpstream(Script script) throws IOException {
         this.socket = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
@@ -71,6 +73,22 @@ public final class RawUpstream implements AutoCloseable {
         Thread acceptor = new Thread(this::acceptLoop, "raw-upstream-acceptor");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** An upstream that answers every request {@code 200 {"status":"ok"}} without reading a body. */
+    public static RawUpstream healthy() throws IOException {
+        return new RawUpstream((head, in, out) -> respond(out, 200, "application/json",
+                "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** An upstream that reads each request head and never answers, as Sandbox Agent's DELETE /v1/acp/{id} can. */
+    public static RawUpstream silent() throws IOException {
+        return new RawUpstream((head, in, out) -> current().awaitPeerClose(in));
+    }
+
+    /** The upstream whose script the calling thread runs: for scripts that record closes. */
+    public static RawUpstream current() {
+        return CURRENT_UPSTREAM.get();
     }
 
     public String url() {
@@ -262,13 +280,14 @@ public final class RawUpstream implements AutoCloseable {
 
     /** Aborts the connection the calling script serves with a TCP reset (RST), as a crashing server would. */
     public static void resetConnection() throws IOException {
-        Socket connection = CURRENT.get();
+        Socket connection = CURRENT_CONNECTION.get();
         connection.setSoLinger(true, 0);
         connection.close();
     }
 
     private void serve(Socket connection) {
-        CURRENT.set(connection);
+        CURRENT_UPSTREAM.set(this);
+        CURRENT_CONNECTION.set(connection);
         try (connection) {
             InputStream in = connection.getInputStream();
             OutputStream out = connection.getOutputStream();
