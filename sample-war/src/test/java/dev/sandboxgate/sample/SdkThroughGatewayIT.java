@@ -1,0 +1,118 @@
+package dev.sandboxgate.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Our compatibility contract: the official TypeScript SDK ({@code e2e/sdk-flow.mjs}, sandbox-agent 0.4.2) works
+ * unchanged through the gateway with {@code baseUrl} = the gateway's mount URL and {@code token} = the caller's own
+ * credential, against the real Sandbox Agent server.
+ */
+class SdkThroughGatewayIT {
+    private static final String APP_TOKEN = "sdk-it-app-token-4be1";
+    private static final Pattern CHUNK_TIMES = Pattern.compile("\"chunkTimes\":\\[([0-9.,]*)]");
+
+    private static SandboxAgentServer sandbox;
+    private static GatewayProcess gateway;
+
+    record Run(int exitCode, String output) {
+        List<String> steps() {
+            return output.lines().filter(line -> line.startsWith("{\"step\"")).toList();
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        sandbox = SandboxAgentServer.start();
+        gateway = GatewayProcess.start(sandbox.url(), sandbox.token(), APP_TOKEN, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            String gatewayOutput = gateway.output();
+            assertThat(gatewayOutput).as("gateway output").doesNotContain(sandbox.token()).doesNotContain(APP_TOKEN);
+        } finally {
+            gateway.close();
+            sandbox.close();
+        }
+    }
+
+    @Test
+    void sdkFlowWorksThroughTheGatewayWithTheCallersToken() throws Exception {
+        Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.scratch().resolve("sdk-fs").toString());
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.steps()).extracting(step -> step.replaceAll("^\\{\"step\":\"([a-z]+)\".*", "$1"))
+                .containsExactly("health", "agents", "session", "fs", "process", "mcp", "close");
+        assertThat(run.steps()).allMatch(step -> step.contains("\"ok\":true"));
+        assertThat(run.output()).doesNotContain(sandbox.token());
+        assertAgentProcessesEnd();
+    }
+
+    /**
+     * The SDK's dispose sends {@code DELETE /v1/acp/{id}}, which the server answers only once the client goes away
+     * (the SDK aborts after 2 s). No container sees a caller leave before a response byte was written, so the
+     * gateway's acp-delete-timeout (5 s) is what ends that exchange, and with it the agent process.
+     */
+    private static void assertAgentProcessesEnd() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (sandbox.liveAgentProcesses() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(sandbox.liveAgentProcesses()).as("agent processes alive after dispose").isZero();
+    }
+
+    @Test
+    void streamedChunksArriveAsTheAgentSendsThemNotBuffered() throws Exception {
+        Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.scratch().resolve("sdk-fs-2").toString());
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        String session = run.steps().stream().filter(s -> s.startsWith("{\"step\":\"session\"")).findFirst()
+                .orElseThrow();
+        Matcher m = CHUNK_TIMES.matcher(session);
+        assertThat(m.find()).as(session).isTrue();
+        List<Double> times = new ArrayList<>();
+        for (String t : m.group(1).split(",")) {
+            times.add(Double.parseDouble(t));
+        }
+        assertThat(times).hasSize(5);
+        for (int i = 1; i < times.size(); i++) {
+            assertThat(times.get(i) - times.get(i - 1)).as("gap before chunk %d in %s", i + 1, times)
+                    .isGreaterThanOrEqualTo(250.0);
+        }
+    }
+
+    @Test
+    void tamperedTokenIsRefusedWith401() throws Exception {
+        String tampered = APP_TOKEN.substring(0, APP_TOKEN.length() - 1) + "X";
+        Run run = sdkFlow(tampered, "--expect-unauthorized");
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).contains("\"step\":\"unauthorized\"").contains("\"status\":401");
+    }
+
+    private static Run sdkFlow(String token, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("node", "sdk-flow.mjs", "--base-url",
+                gateway.baseUrl("ws_sdk")));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.e2e().toFile()).redirectErrorStream(true);
+        builder.environment().put("SANDBOX_GATE_E2E_TOKEN", token);
+        Process node = builder.start();
+        byte[] output = node.getInputStream().readAllBytes();
+        if (!node.waitFor(90, TimeUnit.SECONDS)) {
+            node.destroyForcibly();
+        }
+        String text = new String(output, StandardCharsets.UTF_8);
+        System.out.println(text);
+        return new Run(node.exitValue(), text);
+    }
+
+}
