@@ -40,7 +40,6 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     private volatile ResponseRelay relay;
     private volatile boolean bodyTooLarge;
     private volatile long lastActivity = System.nanoTime();
-    private volatile long bytesOut;
 
     ProxyExchange(Upstream upstream, HttpServletRequest request, HttpServletResponse response, String requestId) {
         this.upstream = upstream;
@@ -108,18 +107,13 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         lastActivity = System.nanoTime();
     }
 
-    void countBytesOut(long n) {
-        bytesOut += n;
-        lastActivity = System.nanoTime();
-    }
-
     void relayFinished() {
         if (state.getAndSet(State.DONE) != State.DONE) {
             complete();
         }
     }
 
-    /** The client could not keep up with an event stream: end its stream cleanly; it resumes by Last-Event-ID. */
+    /** The client could not keep up with an event stream: end its response; it resumes by Last-Event-ID. */
     void clientTooSlow() {
         LOG.log(Level.INFO, "request {0}: client fell {1} bytes behind an event stream; ending its stream",
                 requestId, relay == null ? 0 : relay.bytesQueued());

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       back-pressure), so a 1 GiB download streams through a small heap;
  *   <li>{@code text/event-stream}: the upstream is always read at once (Sandbox Agent drops events for subscribers
  *       that fall behind), each event is flushed as it arrives, and a client so slow that more than {@code window}
- *       bytes pile up has its stream ended cleanly; it resumes with {@code Last-Event-ID}.
+ *       bytes pile up has its response ended (a client that reads nothing at all sees its connection dropped); the
+ *       SDK then resumes with {@code Last-Event-ID}.
  * </ul>
  */
 final class ResponseRelay implements HttpResponse.BodySubscriber<Void> {
@@ -163,7 +164,7 @@ final class ResponseRelay implements HttpResponse.BodySubscriber<Void> {
             write(buffer);
             queue.poll();
             queuedBytes.addAndGet(-length);
-            exchange.countBytesOut(length);
+            exchange.touch();
             flushPending = true;
             resumeIfDrained();
         }
