@@ -28,9 +28,9 @@ final class HeaderPolicy {
             "host", "content-length", "expect", "x-request-id",
             "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host");
 
-    /** Never returned to the client. Lower case. */
+    /** Never returned to the client (the container sets its own {@code Date}; two would be invalid). Lower case. */
     private static final Set<String> DROPPED_DOWNSTREAM = Set.of(
-            "set-cookie", "set-cookie2", "content-length", "x-request-id");
+            "set-cookie", "set-cookie2", "content-length", "x-request-id", "date");
 
     private final Set<String> credentialHeaders;
     private final String sandboxAuthorization;

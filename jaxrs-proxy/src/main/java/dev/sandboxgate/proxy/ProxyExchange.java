@@ -39,6 +39,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     private volatile CompletableFuture<HttpResponse<Void>> pending;
     private volatile ResponseRelay relay;
     private volatile boolean bodyTooLarge;
+    private volatile boolean relayedWhole;
     private volatile long lastActivity = System.nanoTime();
 
     ProxyExchange(Upstream upstream, HttpServletRequest request, HttpServletResponse response, String requestId) {
@@ -109,6 +110,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
 
     void relayFinished() {
         if (state.getAndSet(State.DONE) != State.DONE) {
+            relayedWhole = true;
             complete();
         }
     }
@@ -243,6 +245,9 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
 
     private void cancelUpstream() {
         upstream.unregister(this);
+        if (relayedWhole) {
+            return; // cancelling now would close a connection the HTTP client is returning to its pool
+        }
         ResponseRelay r = relay;
         if (r != null) {
             r.close();
