@@ -105,8 +105,9 @@ final class ResponseRelay implements HttpResponse.BodySubscriber<Void> {
     @Override
     public void onComplete() {
         upstreamDone = true;
-        body.complete(null);
+        // The client gets its last byte first: completing the body runs the HTTP client's completion chain.
         drain();
+        body.complete(null);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sweeper that enforces idle timeouts on relayed bodies. Threads are few and fixed: streams cost memory, not threads.
  */
 final class Upstream implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Upstream.class.getName());
+
     /** How much of an ordinary response body the gateway holds before it stops reading the upstream. */
     static final long RESPONSE_WINDOW = 256 * 1024;
 
@@ -40,6 +43,11 @@ final class Upstream implements AutoCloseable {
                 .executor(callbacks)
                 .build();
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+        if (ForkJoinPool.getCommonPoolParallelism() < 2) {
+            LOG.log(System.Logger.Level.WARNING, "the common ForkJoinPool has parallelism {0}: the JDK HTTP client "
+                    + "then starts a thread per proxied request. Start the JVM with "
+                    + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2", ForkJoinPool.getCommonPoolParallelism());
+        }
     }
 
     ProxySettings settings() {

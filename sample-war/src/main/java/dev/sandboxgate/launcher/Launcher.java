@@ -18,10 +18,18 @@ import java.util.stream.Stream;
  * jar needs no hand-kept {@code Class-Path} manifest.
  */
 public final class Launcher {
+    private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     private Launcher() {
     }
 
     public static void main(String[] args) throws Exception {
+        // The JDK 17 HTTP client completes every exchange on the common pool; with fewer than two cores' worth of
+        // parallelism that "pool" starts a new thread per task, i.e. one thread per proxied request.
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+            System.setProperty(COMMON_POOL_PARALLELISM, Integer.toString(
+                    Math.max(2, Runtime.getRuntime().availableProcessors())));
+        }
         Path self = Paths.get(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path launcherDir = self.getParent();
         List<URL> classPath = new ArrayList<>();
