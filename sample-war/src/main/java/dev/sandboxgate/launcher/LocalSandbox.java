@@ -23,6 +23,7 @@ import java.util.stream.Stream;
  */
 final class LocalSandbox implements AutoCloseable {
     static final String BINARY = "e2e/node_modules/@sandbox-agent/cli-linux-x64/bin/sandbox-agent";
+    private static final int START_ATTEMPTS = 3;
 
     private final Process process;
     private final Path dataHome;
@@ -38,24 +39,39 @@ final class LocalSandbox implements AutoCloseable {
         Path binary = findBinary(launcherDir);
         Path dataHome = Files.createTempDirectory("sandbox-gate-local-sandbox");
         installMockAgent(dataHome);
+        // A free port may be taken again before the server binds it; a server that dies at start gets another try.
+        for (int attempt = 1; ; attempt++) {
+            LocalSandbox sandbox = launch(binary, dataHome, token);
+            try {
+                sandbox.awaitHealthy(token);
+                return sandbox;
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                boolean diedAtStart = !sandbox.process.isAlive();
+                sandbox.stopProcesses();
+                if (attempt == START_ATTEMPTS || !diedAtStart || e instanceof InterruptedException) {
+                    throw e; // the log stays in dataHome for diagnosis
+                }
+            }
+        }
+    }
+
+    private static LocalSandbox launch(Path binary, Path dataHome, String token) throws IOException {
         int port = freePort();
         ProcessBuilder builder = new ProcessBuilder(binary.toString(), "server", "--no-telemetry",
                 "-H", "127.0.0.1", "-p", Integer.toString(port), "-t", token)
                 .redirectErrorStream(true)
-                .redirectOutput(dataHome.resolve("sandbox-agent.log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataHome.resolve("sandbox-agent.log").toFile()));
         builder.environment().put("XDG_DATA_HOME", dataHome.toString());
-        LocalSandbox sandbox = new LocalSandbox(builder.start(), dataHome, "http://127.0.0.1:" + port);
-        try {
-            sandbox.awaitHealthy(token);
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            sandbox.close();
-            throw e;
-        }
-        return sandbox;
+        return new LocalSandbox(builder.start(), dataHome, "http://127.0.0.1:" + port);
     }
 
     String url() {
         return url;
+    }
+
+    /** A directory for the demo workspace's files, inside the sandbox's reach (the gateway's fs-root). */
+    Path workspace() throws IOException {
+        return Files.createDirectories(dataHome.resolve("workspace"));
     }
 
     private static Path findBinary(Path launcherDir) throws IOException {
@@ -123,6 +139,15 @@ final class LocalSandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        stopProcesses();
+        try (Stream<Path> files = Files.walk(dataHome)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp directory; best effort
+        }
+    }
+
+    private void stopProcesses() {
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {
@@ -132,11 +157,6 @@ final class LocalSandbox implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        try (Stream<Path> files = Files.walk(dataHome)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // a temp directory; best effort
         }
     }
 }
