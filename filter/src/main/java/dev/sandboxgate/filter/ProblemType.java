@@ -6,7 +6,25 @@ package dev.sandboxgate.filter;
  */
 public enum ProblemType {
     CREDENTIAL_MISSING(401, "credential-missing", "Authentication required"),
+    /** An opaque credential (API key, app token) that matches none configured. */
     CREDENTIAL_INVALID(401, "credential-invalid", "Invalid credential"),
+    /** Both an {@code Authorization} bearer token and an {@code access_token} query parameter (RFC 6750 2). */
+    CREDENTIAL_AMBIGUOUS(400, "credential-ambiguous", "More than one credential"),
+    /** Not a well-formed JWS: bad base64url, bad JSON, missing signature, unsupported header. */
+    TOKEN_MALFORMED(401, "token-malformed", "Malformed token"),
+    /** Longer than the configured maximum (8 KiB by default); not parsed at all. */
+    TOKEN_TOO_LARGE(401, "token-too-large", "Token too large"),
+    /** {@code alg} is {@code none}, unknown, or not on the allow-list for the configured keys. */
+    TOKEN_ALGORITHM_NOT_ALLOWED(401, "token-algorithm-not-allowed", "Token algorithm not accepted"),
+    /** No configured or published key matches the token's {@code kid}. */
+    TOKEN_KEY_UNKNOWN(401, "token-key-unknown", "Unknown signing key"),
+    TOKEN_SIGNATURE_INVALID(401, "token-signature-invalid", "Invalid token signature"),
+    TOKEN_EXPIRED(401, "token-expired", "Token expired"),
+    TOKEN_NOT_YET_VALID(401, "token-not-yet-valid", "Token not yet valid"),
+    TOKEN_ISSUER_INVALID(401, "token-issuer-invalid", "Token issuer not accepted"),
+    TOKEN_AUDIENCE_INVALID(401, "token-audience-invalid", "Token audience not accepted"),
+    /** A required claim is missing or of the wrong type ({@code sub}, {@code exp}). */
+    TOKEN_CLAIMS_INVALID(401, "token-claims-invalid", "Token claims invalid"),
     BAD_PATH(400, "bad-path", "Malformed gateway path"),
     BAD_REQUEST(400, "bad-request", "Malformed request"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),
@@ -14,7 +32,23 @@ public enum ProblemType {
     NOT_GATED(500, "not-gated", "Request did not pass the gateway's checks"),
     INTERNAL_ERROR(500, "internal-error", "Gateway error"),
     UPSTREAM_UNREACHABLE(502, "upstream-unreachable", "Sandbox unreachable"),
-    UPSTREAM_TIMEOUT(504, "upstream-timeout", "Sandbox did not answer in time");
+    UPSTREAM_TIMEOUT(504, "upstream-timeout", "Sandbox did not answer in time"),
+    /** The caller's role in the workspace is below what the operation needs; the detail names both. */
+    OPERATION_FORBIDDEN(403, "operation-forbidden", "Operation not permitted"),
+    /** The caller holds no role in the workspace the path names. */
+    WORKSPACE_FORBIDDEN(403, "workspace-forbidden", "No access to this workspace"),
+    /** Not a route of the sandbox's API (fail closed), or one never forwarded ({@code /ui}). */
+    ROUTE_NOT_ALLOWED(403, "route-not-allowed", "Route not forwarded"),
+    /** A filesystem argument that is missing, repeated, relative, or could be read two ways. */
+    FS_PATH_INVALID(400, "fs-path-invalid", "Invalid filesystem path"),
+    /** A filesystem argument outside the workspace's root ({@code fs-root}). */
+    FS_PATH_OUTSIDE_ROOT(403, "fs-path-outside-root", "Path outside the workspace"),
+    /** An ACP server id that belongs to another workspace (whether it exists is not revealed) or to nobody yet. */
+    SESSION_NOT_FOUND(404, "session-not-found", "No such session"),
+    /** The sandbox answered something the gateway had to read (to filter it) and could not. */
+    UPSTREAM_INVALID(502, "upstream-invalid", "Unexpected answer from the sandbox"),
+    /** No sandbox serves the workspace the path names ({@code sandbox-directory}). */
+    WORKSPACE_NOT_FOUND(404, "workspace-not-found", "No sandbox for this workspace");
 
     private static final String URI_PREFIX = "urn:sandbox-gate:problem:";
 

@@ -7,43 +7,85 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import dev.sandboxgate.filter.auth.Authenticators;
+import dev.sandboxgate.filter.authz.Authorization;
 import java.io.IOException;
+import java.io.Reader;
 import java.lang.System.Logger.Level;
-import java.security.Principal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * The gate in front of the sandbox: every request under the mount passes an ordered chain of {@link Stage}s and is
  * refused with an {@code application/problem+json} answer at the first stage that says no. A request that passes
- * carries its {@link SandboxPrincipal} in {@link GateAttributes#PRINCIPAL}; the proxy forwards nothing without it.
+ * carries its {@link SandboxPrincipal} in {@link GateAttributes#PRINCIPAL} and as {@code getUserPrincipal()}; the
+ * proxy forwards nothing without it. What is handed on never carries the caller's credential: {@code Authorization},
+ * a dedicated API-key header and the {@code access_token} query parameter are hidden (see
+ * {@link CredentialTransport}).
  *
- * <p>Init-params (placeholders {@code ${env:NAME}} / {@code ${sys:name}} allowed, see {@link Settings}):
+ * <p>Init-params (placeholders {@code ${env:NAME}} / {@code ${sys:name}} allowed, see {@link Settings}) are listed in
+ * the README; the authenticators' own are read by {@link dev.sandboxgate.filter.auth.Authenticators}. Two belong to
+ * the filter itself:
  * <ul>
- *   <li>{@code app-api-token} (required): the application's static bearer token (the seed's {@code APP_API_TOKEN}).
- *   <li>{@code app-api-subject} (default {@code app}): the subject recorded for callers using that token.
+ *   <li>{@code config-file}: a properties file consulted for every init-param that is not set (or resolves to
+ *       nothing) in {@code web.xml}, for long lists;
+ *   <li>{@code access-token-query} ({@code streams} or {@code off}) and {@code access-token-param}
+ *       ({@code access_token}).
  * </ul>
+ * At least one authenticator must be configured, or deployment fails.
  */
 public class SandboxAuthFilter implements Filter {
     private static final System.Logger LOG = System.getLogger(SandboxAuthFilter.class.getName());
 
+    /** What {@link #init} builds from the settings. */
+    record Gate(List<Stage> stages, CredentialTransport transport) {
+    }
+
     private List<Stage> stages;
+    private CredentialTransport transport;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
         try {
-            stages = buildStages(Settings.of(config));
+            Gate gate = buildGate(withConfigFile(Settings.of(config)));
+            stages = gate.stages();
+            transport = gate.transport();
         } catch (ConfigurationException e) {
             // Stops deployment: a gate without its configuration must not let anything through.
             throw new ServletException(e.getMessage(), e);
         }
     }
 
-    static List<Stage> buildStages(Settings settings) {
-        Authenticator appToken = new StaticTokenAuthenticator(
-                settings.required("app-api-token"), settings.optional("app-api-subject").orElse("app"));
-        return List.of(new AuthenticationStage(List.of(appToken)));
+    /** {@code settings}, falling back to the properties file named by {@code config-file}, if any. */
+    static Settings withConfigFile(Settings settings) {
+        String file = settings.optional("config-file").orElse(null);
+        if (file == null) {
+            return settings;
+        }
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(Paths.get(file), StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException | RuntimeException e) {
+            throw settings.invalid("config-file", file, "a readable properties file ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        return settings.withFallback(file, properties::getProperty);
+    }
+
+    static Gate buildGate(Settings settings) {
+        Authenticators authenticators = Authenticators.configure(settings);
+        CredentialTransport transport = CredentialTransport.from(settings, authenticators.credentialHeaders());
+        List<Stage> stages = new ArrayList<>(List.of(new AuthenticationStage(authenticators.ordered(), transport)));
+        Stage authorization = Authorization.stage(settings); // null when authorization=off
+        if (authorization != null) {
+            stages.add(authorization);
+        }
+        return new Gate(List.copyOf(stages), transport);
     }
 
     @Override
@@ -65,12 +107,14 @@ public class SandboxAuthFilter implements Filter {
             refusal = Refusal.of(ProblemType.INTERNAL_ERROR, "The gateway could not decide on this request.");
         }
         if (refusal != null) {
+            // The type only: never the credential, the query string or the detail's inputs.
+            LOG.log(Level.DEBUG, "request {0}: refused, {1}", requestId, refusal.type().uri());
             refusal.headers().forEach(response::setHeader);
             Problems.send(response, refusal.type(), refusal.detail(), requestId);
             return;
         }
         request.setAttribute(GateAttributes.PRINCIPAL, exchange.principal());
-        chain.doFilter(new AuthenticatedRequest(request, exchange.principal()), response);
+        chain.doFilter(transport.forChain(request, exchange.principal()), response);
     }
 
     private Refusal runStages(GateExchange exchange) {
@@ -84,25 +128,5 @@ public class SandboxAuthFilter implements Filter {
             return Refusal.of(ProblemType.CREDENTIAL_MISSING, "No authentication stage accepted the request.");
         }
         return null;
-    }
-
-    /** Presents the gateway's principal to the application as the request's user. */
-    private static final class AuthenticatedRequest extends HttpServletRequestWrapper {
-        private final SandboxPrincipal principal;
-
-        AuthenticatedRequest(HttpServletRequest request, SandboxPrincipal principal) {
-            super(request);
-            this.principal = principal;
-        }
-
-        @Override
-        public Principal getUserPrincipal() {
-            return principal;
-        }
-
-        @Override
-        public String getRemoteUser() {
-            return principal.subject();
-        }
     }
 }

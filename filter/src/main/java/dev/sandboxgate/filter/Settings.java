@@ -5,8 +5,10 @@ import jakarta.servlet.ServletConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,12 +28,21 @@ public final class Settings {
     private final UnaryOperator<String> params;
     private final UnaryOperator<String> env;
     private final UnaryOperator<String> sys;
+    private final String fallbackName;
+    private final UnaryOperator<String> fallback;
 
     Settings(String owner, UnaryOperator<String> params, UnaryOperator<String> env, UnaryOperator<String> sys) {
+        this(owner, params, env, sys, null, null);
+    }
+
+    private Settings(String owner, UnaryOperator<String> params, UnaryOperator<String> env, UnaryOperator<String> sys,
+                     String fallbackName, UnaryOperator<String> fallback) {
         this.owner = owner;
         this.params = params;
         this.env = env;
         this.sys = sys;
+        this.fallbackName = fallbackName;
+        this.fallback = fallback;
     }
 
     public static Settings of(FilterConfig config) {
@@ -48,9 +59,31 @@ public final class Settings {
         return new Settings(owner, params, env, sys);
     }
 
+    /**
+     * These settings, with {@code fallback} consulted for every param that is absent here or resolves to nothing
+     * (placeholders in its values are resolved too). Used for an optional properties file of long lists.
+     *
+     * @param source names the fallback in error messages, e.g. the file's path
+     */
+    public Settings withFallback(String source, UnaryOperator<String> fallback) {
+        return new Settings(owner, params, env, sys, source, fallback);
+    }
+
+    /** The component these settings belong to (the filter's or servlet's name), for messages. */
+    public String owner() {
+        return owner;
+    }
+
     /** The resolved value, or empty when the param is absent or resolves to blank. */
     public Optional<String> optional(String name) {
-        String raw = params.apply(name);
+        Optional<String> value = resolved(name, params.apply(name));
+        if (value.isEmpty() && fallback != null) {
+            return resolved(name, fallback.apply(name));
+        }
+        return value;
+    }
+
+    private Optional<String> resolved(String name, String raw) {
         if (raw == null) {
             return Optional.empty();
         }
@@ -71,6 +104,54 @@ public final class Settings {
         return optional(name).map(value -> parseSize(name, value)).orElse(fallback);
     }
 
+    /** {@code true}/{@code false} (any case). */
+    public boolean bool(String name, boolean fallback) {
+        return optional(name).map(value -> {
+            if (value.equalsIgnoreCase("true")) {
+                return true;
+            }
+            if (value.equalsIgnoreCase("false")) {
+                return false;
+            }
+            throw invalid(name, value, "true or false");
+        }).orElse(fallback);
+    }
+
+    /** The comma-separated items of a param, trimmed, without empty ones; empty when the param is not set. */
+    public List<String> list(String name) {
+        return optional(name).map(value -> java.util.Arrays.stream(value.split(","))
+                .map(String::trim).filter(item -> !item.isEmpty()).toList()).orElse(List.of());
+    }
+
+    /**
+     * A failure for a setting that is present but wrong, naming the param and showing {@code value}; pass a masked
+     * value (or none) for secrets.
+     */
+    public ConfigurationException invalid(String name, String value, String expected) {
+        if (value == null) {
+            return new ConfigurationException(owner + ": init-param '" + name + "' is not " + expected);
+        }
+        return new ConfigurationException(
+                owner + ": init-param '" + name + "' = '" + value + "' is not " + expected);
+    }
+
+    /** A failure that is not about one value, e.g. two settings that contradict each other. */
+    public ConfigurationException problem(String message) {
+        return new ConfigurationException(owner + ": " + message);
+    }
+
+    /**
+     * For "none of these is configured": each param with what it was set to when that resolved to nothing (safe for
+     * secrets: such a value can only be placeholders), e.g. {@code 'app-api-token' ('${env:APP_API_TOKEN}' resolves
+     * to nothing)}.
+     */
+    public String describeUnset(List<String> names) {
+        return names.stream().map(name -> {
+            String raw = params.apply(name);
+            return raw == null ? "'" + name + "'" : "'" + name + "' ('" + raw + "' resolves to nothing)";
+        }).collect(Collectors.joining(", "));
+    }
+
     public int positiveInt(String name, int fallback) {
         return optional(name).map(value -> {
             try {
@@ -87,7 +168,15 @@ public final class Settings {
 
     /** An absolute {@code http} or {@code https} URL without query or fragment; a trailing slash is dropped. */
     public URI httpUrl(String name) {
-        String value = required(name);
+        return optionalHttpUrl(name).orElseThrow(() -> missing(name));
+    }
+
+    /** Like {@link #httpUrl}, or empty when the param is not set. */
+    public Optional<URI> optionalHttpUrl(String name) {
+        return optional(name).map(value -> parseHttpUrl(name, value));
+    }
+
+    private URI parseHttpUrl(String name, String value) {
         try {
             URI uri = new URI(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -175,6 +264,9 @@ public final class Settings {
     private ConfigurationException missing(String name) {
         String raw = params.apply(name);
         String hint = raw == null ? "is not set" : "'" + raw + "' resolves to nothing";
+        if (fallback != null) {
+            hint += ", here or in " + fallbackName;
+        }
         return new ConfigurationException(owner + ": init-param '" + name + "' " + hint);
     }
 
@@ -183,8 +275,4 @@ public final class Settings {
         return new ConfigurationException(owner + ": init-param '" + name + "' has an unbalanced ${...} placeholder");
     }
 
-    private ConfigurationException invalid(String name, String value, String expected) {
-        return new ConfigurationException(
-                owner + ": init-param '" + name + "' = '" + value + "' is not " + expected);
-    }
 }

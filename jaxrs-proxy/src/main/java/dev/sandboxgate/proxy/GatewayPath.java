@@ -1,14 +1,15 @@
 package dev.sandboxgate.proxy;
 
+import dev.sandboxgate.filter.path.RequestPath;
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.regex.Pattern;
 
 /**
  * {@code {mount}/{workspaceId}/{rest}?{query}} as the client encoded it. The rest and the query are kept raw, so the
- * upstream receives them byte for byte: no decode/re-encode round trip can change what the sandbox sees.
+ * upstream receives them byte for byte: no decode/re-encode round trip can change what the sandbox sees. The path is
+ * read by {@link RequestPath}, the same reading the filter authorized, so a path the filter would refuse (dot-segments,
+ * double encoding, NUL, backslashes) is never forwarded even where the filter's authorization is off.
  */
 record GatewayPath(String workspaceId, String rawRest, String rawQuery) {
-    private static final Pattern WORKSPACE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     /** Thrown for a request URI that does not name a workspace under the mount; its message is safe to show. */
     static final class Malformed extends Exception {
@@ -20,18 +21,12 @@ record GatewayPath(String workspaceId, String rawRest, String rawQuery) {
     }
 
     static GatewayPath of(HttpServletRequest request) throws Malformed {
-        String uri = request.getRequestURI();
-        String mount = request.getContextPath() + request.getServletPath();
-        if (!uri.startsWith(mount + "/")) {
-            throw new Malformed("Expected " + mount + "/{workspaceId}/... with the mount written literally.");
+        try {
+            RequestPath path = RequestPath.of(request);
+            return new GatewayPath(path.workspaceId(), path.rawRest(), request.getQueryString());
+        } catch (RequestPath.Malformed e) {
+            throw new Malformed(e.getMessage());
         }
-        String tail = uri.substring(mount.length() + 1);
-        int slash = tail.indexOf('/');
-        String workspaceId = slash < 0 ? tail : tail.substring(0, slash);
-        if (!WORKSPACE_ID.matcher(workspaceId).matches()) {
-            throw new Malformed("A workspace id is 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'.");
-        }
-        return new GatewayPath(workspaceId, slash < 0 ? "/" : tail.substring(slash), request.getQueryString());
     }
 
     /** The raw path and query to append to the sandbox's base URL. */

@@ -33,15 +33,17 @@ final class HeaderPolicy {
             "set-cookie", "set-cookie2", "content-length", "x-request-id", "date");
 
     private final Set<String> credentialHeaders;
-    private final String sandboxAuthorization;
 
-    HeaderPolicy(Set<String> credentialHeaders, String sandboxToken) {
+    HeaderPolicy(Set<String> credentialHeaders) {
         this.credentialHeaders = credentialHeaders;
-        this.sandboxAuthorization = "Bearer " + sandboxToken;
     }
 
-    /** Copies the client's end-to-end headers onto the upstream request and adds the gateway's own. */
-    void proxyToServerHeaders(HttpServletRequest request, String requestId, HttpRequest.Builder upstream) {
+    /**
+     * Copies the client's end-to-end headers onto the upstream request and adds the gateway's own, with
+     * {@code sandboxToken} (the token of the sandbox the request goes to) as its credential.
+     */
+    void proxyToServerHeaders(HttpServletRequest request, String requestId, HttpRequest.Builder upstream,
+                              String sandboxToken) {
         Set<String> connectionOptions = connectionOptions(Collections.list(request.getHeaders("Connection")));
         for (String name : Collections.list(request.getHeaderNames())) {
             String lower = name.toLowerCase(Locale.ROOT);
@@ -53,7 +55,7 @@ final class HeaderPolicy {
                 upstream.header(name, value);
             }
         }
-        upstream.header("Authorization", sandboxAuthorization);
+        upstream.header("Authorization", "Bearer " + sandboxToken);
         upstream.header(REQUEST_ID, requestId);
         String priorHops = request.getHeader("X-Forwarded-For");
         String client = request.getRemoteAddr();

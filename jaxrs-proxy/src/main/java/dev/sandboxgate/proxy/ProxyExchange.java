@@ -2,6 +2,7 @@ package dev.sandboxgate.proxy;
 
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
+import dev.sandboxgate.filter.authz.Authorization;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -55,7 +56,10 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         async.setTimeout(upstream.settings().asyncTimeout().toMillis());
         async.addListener(this);
         HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
-        if (hasBody) {
+        if (request.getAttribute(Authorization.BODY_ATTRIBUTE) instanceof byte[] inspected) {
+            // The filter had to read this (small) body to authorize it: forward exactly the bytes it read.
+            body = HttpRequest.BodyPublishers.ofByteArray(inspected);
+        } else if (hasBody) {
             RequestBodyPublisher publisher = new RequestBodyPublisher(request.getInputStream(),
                     upstream.settings().maxRequestBody(), () -> bodyTooLarge = true);
             long length = request.getContentLengthLong();

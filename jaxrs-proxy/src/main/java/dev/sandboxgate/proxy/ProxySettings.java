@@ -14,8 +14,9 @@ import java.util.stream.Collectors;
  * that resets uploads over 2 MiB.
  *
  * @param sandboxUrl        base URL of the Sandbox Agent server; {@code {mount}/{workspace}/{rest}} goes to
- *                          {@code {sandboxUrl}/{rest}}
- * @param sandboxToken      the sandbox's bearer token; never logged or returned
+ *                          {@code {sandboxUrl}/{rest}} (null when a {@code sandbox-directory} other than
+ *                          {@code single} maps workspaces to sandboxes)
+ * @param sandboxToken      the sandbox's bearer token; never logged or returned (null like {@code sandboxUrl})
  * @param connectTimeout    to open a connection to the sandbox (then 502)
  * @param responseTimeout   from sending the request to the sandbox's response headers (then 504)
  * @param acpDeleteTimeout  the same for {@code DELETE /v1/acp/{id}}, which Sandbox Agent answers only once the
@@ -35,9 +36,10 @@ record ProxySettings(URI sandboxUrl, String sandboxToken, Duration connectTimeou
     static final Set<String> ALWAYS_CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
 
     static ProxySettings from(Settings settings) {
+        boolean single = SandboxDirectories.isSingle(settings);
         return new ProxySettings(
-                settings.httpUrl("sandbox-url"),
-                settings.required("sandbox-token"),
+                single ? settings.httpUrl("sandbox-url") : settings.optionalHttpUrl("sandbox-url").orElse(null),
+                single ? settings.required("sandbox-token") : settings.optional("sandbox-token").orElse(null),
                 settings.duration("connect-timeout", Duration.ofSeconds(10)),
                 settings.duration("response-timeout", Duration.ofMinutes(5)),
                 settings.duration("acp-delete-timeout", Duration.ofSeconds(5)),

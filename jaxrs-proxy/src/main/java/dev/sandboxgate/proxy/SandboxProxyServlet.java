@@ -5,6 +5,7 @@ import dev.sandboxgate.filter.GateAttributes;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
 import dev.sandboxgate.filter.Settings;
+import dev.sandboxgate.filter.authz.Authorization;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -15,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -23,7 +25,8 @@ import java.util.regex.Pattern;
  * {@code SandboxAuthFilter} (fail closed): map the filter to the same URL pattern.
  *
  * <p>Init-params (placeholders allowed, see {@link Settings}): {@code sandbox-url} and {@code sandbox-token}
- * (required); {@code connect-timeout} (10s), {@code response-timeout} (5m), {@code idle-timeout} (5m),
+ * (required unless {@code sandbox-directory} names another {@link SandboxDirectory} than {@code single}, such as
+ * {@code file} with {@code sandbox-directory-file}); {@code connect-timeout} (10s), {@code response-timeout} (5m), {@code idle-timeout} (5m),
  * {@code acp-delete-timeout} (5s), {@code async-timeout} (0 = none), {@code max-request-body} (2MiB), {@code stream-buffer} (1MiB),
  * {@code credential-headers} (extra request headers never forwarded, comma-separated).
  */
@@ -33,11 +36,15 @@ public class SandboxProxyServlet extends HttpServlet {
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
     private transient Upstream upstream;
+    private transient SandboxDirectory directory;
 
     @Override
     public void init() throws ServletException {
         try {
-            upstream = new Upstream(ProxySettings.from(Settings.of(getServletConfig())));
+            Settings settings = Settings.of(getServletConfig());
+            ProxySettings proxySettings = ProxySettings.from(settings);
+            directory = SandboxDirectories.from(settings, proxySettings);
+            upstream = new Upstream(proxySettings);
         } catch (ConfigurationException e) {
             throw new ServletException(e.getMessage(), e);
         }
@@ -77,8 +84,15 @@ public class SandboxProxyServlet extends HttpServlet {
         HttpRequest.Builder upstreamRequest;
         try {
             GatewayPath path = GatewayPath.of(request);
-            upstreamRequest = HttpRequest.newBuilder(target(path)).timeout(responseTimeout(request, path));
-            upstream.headerPolicy().proxyToServerHeaders(request, requestId, upstreamRequest);
+            SandboxDirectory.Sandbox sandbox = directory.sandboxFor(path.workspaceId());
+            if (sandbox == null) {
+                Problems.send(response, ProblemType.WORKSPACE_NOT_FOUND,
+                        "No sandbox serves workspace '" + path.workspaceId() + "'.", requestId);
+                return;
+            }
+            upstreamRequest = HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + path.upstreamPathAndQuery()))
+                    .timeout(responseTimeout(request, path));
+            upstream.headerPolicy().proxyToServerHeaders(request, requestId, upstreamRequest, sandbox.token());
         } catch (GatewayPath.Malformed e) {
             Problems.send(response, ProblemType.BAD_PATH, e.getMessage(), requestId);
             return;
@@ -88,16 +102,18 @@ public class SandboxProxyServlet extends HttpServlet {
                     "The request's path, query or headers cannot be forwarded as sent.", requestId);
             return;
         }
+        if (request.getAttribute(Authorization.RESPONSE_FILTER_ATTRIBUTE) instanceof UnaryOperator<?> filter) {
+            @SuppressWarnings("unchecked") // set only by the authorization stage, always over byte[]
+            UnaryOperator<byte[]> bodyFilter = (UnaryOperator<byte[]>) filter;
+            FilteredResponse.relay(upstream, upstreamRequest, request.getMethod(), response, requestId, bodyFilter);
+            return;
+        }
         new ProxyExchange(upstream, request, response, requestId).start(upstreamRequest, hasBody(request));
     }
 
     private Duration responseTimeout(HttpServletRequest request, GatewayPath path) {
         boolean acpDelete = request.getMethod().equals("DELETE") && ACP_SERVER.matcher(path.rawRest()).matches();
         return acpDelete ? upstream.settings().acpDeleteTimeout() : upstream.settings().responseTimeout();
-    }
-
-    private URI target(GatewayPath path) {
-        return URI.create(upstream.settings().sandboxUrl() + path.upstreamPathAndQuery());
     }
 
     private static boolean hasBody(HttpServletRequest request) {

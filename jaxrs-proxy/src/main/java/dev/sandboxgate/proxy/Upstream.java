@@ -31,7 +31,7 @@ final class Upstream implements AutoCloseable {
 
     Upstream(ProxySettings settings) {
         this.settings = settings;
-        this.headerPolicy = new HeaderPolicy(settings.credentialHeaders(), settings.sandboxToken());
+        this.headerPolicy = new HeaderPolicy(settings.credentialHeaders());
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.callbacks = Executors.newFixedThreadPool(threads, daemonThreads("sandbox-gate-upstream-"));
         this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("sandbox-gate-idle-sweeper-"));

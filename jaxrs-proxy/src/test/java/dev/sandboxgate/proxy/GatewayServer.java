@@ -8,6 +8,8 @@ import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -26,9 +28,22 @@ public final class GatewayServer implements AutoCloseable {
         this.server = server;
     }
 
-    /** A gateway in front of {@code sandboxUrl}; {@code proxyParams} override the proxy servlet's defaults. */
+    /**
+     * A gateway in front of {@code sandboxUrl}; {@code proxyParams} override the proxy servlet's defaults. For the
+     * proxy's own behaviour tests, the filter authenticates the app token but its route policy is off
+     * ({@code authorization=off}), so any route and path can be forwarded; see {@link #start(String, Map, Map)}.
+     */
     public static GatewayServer start(String sandboxUrl, Map<String, String> proxyParams) throws Exception {
-        return start(sandboxUrl, proxyParams, true);
+        return start(sandboxUrl, proxyParams, true, Map.of("authorization", "off"));
+    }
+
+    /**
+     * A gateway in front of {@code sandboxUrl} with the filter configured as in a deployment: the app token and
+     * {@code filterParams} (which may replace it), authorization enforced unless they say otherwise.
+     */
+    public static GatewayServer start(String sandboxUrl, Map<String, String> proxyParams,
+                                      Map<String, String> filterParams) throws Exception {
+        return start(sandboxUrl, proxyParams, true, filterParams);
     }
 
     /**
@@ -37,13 +52,32 @@ public final class GatewayServer implements AutoCloseable {
      */
     public static GatewayServer startWithoutFilter(String sandboxUrl, Map<String, String> proxyParams)
             throws Exception {
-        return start(sandboxUrl, proxyParams, false);
+        return start(sandboxUrl, proxyParams, false, Map.of());
     }
 
-    private static GatewayServer start(String sandboxUrl, Map<String, String> proxyParams, boolean gated)
-            throws Exception {
+    /**
+     * Like {@link #start(String, Map, Map)}, on a container that lets every request URI through to the application
+     * ({@code UriCompliance.UNSAFE}, ambiguous URIs decoded): what a lenient or misconfigured container would do, so
+     * that a test sees the gateway's own refusal rather than the container's.
+     */
+    public static GatewayServer startLenient(String sandboxUrl, Map<String, String> proxyParams,
+                                             Map<String, String> filterParams) throws Exception {
+        return start(sandboxUrl, proxyParams, true, filterParams, true);
+    }
+
+    private static GatewayServer start(String sandboxUrl, Map<String, String> proxyParams, boolean gated,
+                                       Map<String, String> filterParams) throws Exception {
+        return start(sandboxUrl, proxyParams, gated, filterParams, false);
+    }
+
+    private static GatewayServer start(String sandboxUrl, Map<String, String> proxyParams, boolean gated,
+                                       Map<String, String> filterParams, boolean lenient) throws Exception {
         Server server = new Server(new QueuedThreadPool(200, 8));
         ServerConnector connector = new ServerConnector(server);
+        if (lenient) {
+            connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration()
+                    .setUriCompliance(UriCompliance.UNSAFE);
+        }
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -53,6 +87,7 @@ public final class GatewayServer implements AutoCloseable {
             FilterHolder filter = new FilterHolder(SandboxAuthFilter.class);
             filter.setAsyncSupported(true);
             filter.setInitParameter("app-api-token", APP_TOKEN);
+            filterParams.forEach(filter::setInitParameter);
             context.addFilter(filter, "/sandbox/*", EnumSet.of(DispatcherType.REQUEST));
         }
 
@@ -65,6 +100,9 @@ public final class GatewayServer implements AutoCloseable {
         proxy.setInitParameters(params);
         context.addServlet(proxy, "/sandbox/*");
 
+        if (lenient) {
+            context.getServletHandler().setDecodeAmbiguousURIs(true);
+        }
         server.setHandler(context);
         server.start();
         return new GatewayServer(server);

@@ -2,6 +2,7 @@ package dev.sandboxgate.launcher;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -45,7 +46,23 @@ final class EmbeddedGateway {
         // The WAR's web.xml reads these through ${sys:...} placeholders.
         System.setProperty("SANDBOX_URL", sandboxUrl);
         System.setProperty("SANDBOX_TOKEN", settings.sandboxToken());
-        System.setProperty("APP_API_TOKEN", settings.appApiToken());
+        if (settings.appApiToken() != null) {
+            System.setProperty("APP_API_TOKEN", settings.appApiToken());
+        }
+        String demoCwd = null;
+        if (localSandbox != null) {
+            // The gateway confines files and agent sessions to fs-root; the demo's root is a directory of its own.
+            demoCwd = LauncherSettings.fromSystem("SANDBOX_FS_ROOT");
+            if (demoCwd == null) {
+                demoCwd = localSandbox.workspace().toString();
+                System.setProperty("SANDBOX_FS_ROOT", demoCwd);
+            }
+        }
+        DemoJwt demoJwt = null;
+        if (localSandbox != null && DemoJwt.wanted(LauncherSettings::fromSystem)) {
+            demoJwt = DemoJwt.mint(java.time.Instant.now());
+            System.setProperty("JWT_HS256_SECRET", demoJwt.secret());
+        }
 
         Server server = newServer(settings);
         LocalSandbox sandboxToStop = localSandbox;
@@ -58,7 +75,7 @@ final class EmbeddedGateway {
             System.exit(1);
             return;
         }
-        printBanner(settings, ((ServerConnector) server.getConnectors()[0]).getLocalPort(), sandboxToStop != null);
+        printBanner(settings, ((ServerConnector) server.getConnectors()[0]).getLocalPort(), demoCwd, demoJwt);
         server.join();
     }
 
@@ -95,10 +112,13 @@ final class EmbeddedGateway {
         }
     }
 
-    private static void printBanner(LauncherSettings settings, int port, boolean localSandbox) {
+    /** @param demoCwd the demo workspace's directory when the launcher started a local sandbox, else null */
+    private static void printBanner(LauncherSettings settings, int port, String demoCwd, DemoJwt demoJwt) {
+        boolean localSandbox = demoCwd != null;
         String base = "http://" + settings.host() + ":" + port + "/sandbox/demo";
         // An operator's own token is never printed; only a demo token generated just now is.
-        String token = settings.appTokenGiven() ? "$APP_API_TOKEN" : settings.appApiToken();
+        String token = settings.appApiToken() == null ? "<your token>"
+                : settings.appTokenGiven() ? "$APP_API_TOKEN" : settings.appApiToken();
         String upstream = localSandbox ? "a local Sandbox Agent with the mock agent (id \"mock\")" : "SANDBOX_URL";
         System.out.println();
         System.out.println("Sandbox Gate is listening; it forwards to " + upstream + ".");
@@ -106,13 +126,20 @@ final class EmbeddedGateway {
         System.out.println();
         System.out.println("Try it:");
         System.out.println("  curl -sS -H \"Authorization: Bearer " + token + "\" " + base + "/v1/health");
+        if (demoJwt != null) {
+            System.out.println();
+            System.out.println("As a user with a JWT (" + DemoJwt.SUBJECT + ", owner of workspace \""
+                    + DemoJwt.WORKSPACE + "\"; expires " + demoJwt.expiresAt().truncatedTo(ChronoUnit.SECONDS) + "):");
+            System.out.println("  curl -sS -H \"Authorization: Bearer " + demoJwt.token() + "\" " + base
+                    + "/v1/health");
+        }
         System.out.println();
         System.out.println("Or with the TypeScript SDK (npm i sandbox-agent@0.4.2):");
         System.out.println("  import { SandboxAgent } from \"sandbox-agent\";");
         System.out.println("  const sdk = await SandboxAgent.connect({ baseUrl: \"" + base + "\", token: \""
                 + token + "\" });");
         if (localSandbox) {
-            System.out.println("  const session = await sdk.createSession({ agent: \"mock\" });");
+            System.out.println("  const session = await sdk.createSession({ agent: \"mock\", cwd: \"" + demoCwd + "\" });");
             System.out.println("  session.onEvent((event) => console.log(event));");
             System.out.println("  await session.prompt([{ type: \"text\", text: \"hello\" }]);");
         }

@@ -13,7 +13,8 @@ import java.util.function.UnaryOperator;
  * @param port          port to listen on ({@code PORT}, default 8080)
  * @param sandboxUrl    the Sandbox Agent server ({@code SANDBOX_URL}); null: start a local one
  * @param sandboxToken  its token ({@code SANDBOX_TOKEN}); generated for a local one
- * @param appApiToken   the callers' token ({@code APP_API_TOKEN}); generated (and printed) for a local demo only
+ * @param appApiToken   the callers' token ({@code APP_API_TOKEN}); generated (and printed) for a local demo only,
+ *                      else null when not set (then JWTs or API keys authenticate callers)
  * @param appTokenGiven whether the operator supplied the app token (then it is never printed)
  * @param war           the WAR to serve ({@code sandboxgate.war}, default: {@code sandbox-gate.war} beside the jar)
  */
@@ -24,9 +25,8 @@ record LauncherSettings(String host, int port, String sandboxUrl, String sandbox
         String sandboxUrl = lookup.apply("SANDBOX_URL");
         String sandboxToken = lookup.apply("SANDBOX_TOKEN");
         String appToken = lookup.apply("APP_API_TOKEN");
-        if (sandboxUrl != null && (sandboxToken == null || appToken == null)) {
-            throw new IllegalArgumentException(
-                    "SANDBOX_URL is set, so SANDBOX_TOKEN and APP_API_TOKEN must be set too");
+        if (sandboxUrl != null && sandboxToken == null) {
+            throw new IllegalArgumentException("SANDBOX_URL is set, so SANDBOX_TOKEN must be set too");
         }
         String war = lookup.apply("sandboxgate.war");
         return new LauncherSettings(
@@ -34,7 +34,7 @@ record LauncherSettings(String host, int port, String sandboxUrl, String sandbox
                 port(orDefault(lookup.apply("PORT"), "8080")),
                 sandboxUrl,
                 sandboxToken != null ? sandboxToken : randomToken(),
-                appToken != null ? appToken : randomToken(),
+                appToken != null ? appToken : sandboxUrl == null ? randomToken() : null,
                 appToken != null,
                 war != null ? Paths.get(war) : launcherDir.resolve("sandbox-gate.war"));
     }

@@ -15,11 +15,21 @@ final class AcpClient {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final String baseUrl;
-    private final String token;
+    private final String authorization;
 
     AcpClient(String baseUrl, String token) {
+        this(baseUrl, "Bearer", token);
+    }
+
+    private AcpClient(String baseUrl, String scheme, String credentials) {
         this.baseUrl = baseUrl;
-        this.token = token;
+        this.authorization = scheme + " " + credentials;
+    }
+
+    /** A client that logs in with HTTP Basic, for a container-authenticated user. */
+    static AcpClient basic(String baseUrl, String user, String password) {
+        return new AcpClient(baseUrl, "Basic", java.util.Base64.getEncoder().encodeToString(
+                (user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** Starts the mock agent under {@code serverId} and opens an ACP session in it; returns the session id. */
@@ -45,7 +55,7 @@ final class AcpClient {
 
     HttpRequest.Builder request(String pathAndQuery) {
         return HttpRequest.newBuilder(URI.create(baseUrl + "/v1/acp/" + pathAndQuery))
-                .header("Authorization", "Bearer " + token);
+                .header("Authorization", authorization);
     }
 
     private String post(String pathAndQuery, String json) throws IOException, InterruptedException {

@@ -50,8 +50,17 @@ final class GatewayProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
-        builder.environment().keySet().removeIf(name -> name.startsWith("SANDBOX_") || name.equals("APP_API_TOKEN"));
+        // Only what the test passes configures the gateway, never the machine's own environment.
+        builder.environment().keySet().removeIf(name -> name.startsWith("SANDBOX_") || name.startsWith("JWT_")
+                || name.startsWith("API_KEY") || name.equals("APP_API_TOKEN"));
         builder.environment().putAll(env);
+        // The end-to-end tests write under the sandbox's scratch directories (and scripted upstreams serve any path):
+        // filesystem confinement to a root is tested in jaxrs-proxy (AuthorizationThroughGatewayTest), so here the
+        // root is "/" unless a test names one. Traversal and encoding tricks are refused all the same. The launcher's
+        // local demo (no SANDBOX_URL) keeps its own default.
+        if (env.containsKey("SANDBOX_URL")) {
+            builder.environment().putIfAbsent("SANDBOX_FS_ROOT", "/");
+        }
         builder.environment().put("PORT", Integer.toString(port));
         GatewayProcess gateway = new GatewayProcess(builder.start(), output, port);
         gateway.awaitReady();

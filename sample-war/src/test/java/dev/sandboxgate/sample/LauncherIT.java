@@ -3,6 +3,8 @@ package dev.sandboxgate.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,16 @@ class LauncherIT {
             assertThat(shell.exitValue()).as(answer).isZero();
             assertThat(answer).isEqualTo("{\"status\":\"ok\"}");
 
+            // With no JWT configured, it also prints a user's demo JWT (owner of workspace "demo"): it works too.
+            String jwtCurl = launcher.output().lines()
+                    .map(String::trim)
+                    .filter(line -> line.startsWith("curl ") && line.contains("Bearer eyJ"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no demo JWT printed"));
+            Process jwtShell = new ProcessBuilder("sh", "-c", jwtCurl).redirectErrorStream(true).start();
+            assertThat(jwtShell.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(jwtShell.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("{\"status\":\"ok\"}");
+
             sandboxProcesses = ProcessHandle.of(launcher.pid()).orElseThrow().descendants().toList();
             assertThat(sandboxProcesses).as("the launcher started a local Sandbox Agent").isNotEmpty();
             sandboxToken = sandboxTokenOf(sandboxProcesses);
@@ -40,6 +52,38 @@ class LauncherIT {
         for (ProcessHandle process : sandboxProcesses) {
             process.onExit().get(10, TimeUnit.SECONDS);
             assertThat(process.isAlive()).as("stopped with the launcher: " + process.info().command()).isFalse();
+        }
+    }
+
+    @Test
+    void printedSdkSnippetPromptsTheMockAgent() throws Exception {
+        try (GatewayProcess launcher = GatewayProcess.start(Map.of(), List.of())) {
+            List<String> lines = launcher.output().lines().toList();
+            int start = lines.indexOf(lines.stream().filter(l -> l.startsWith("Or with the TypeScript SDK"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no SDK snippet printed")));
+            StringBuilder script = new StringBuilder();
+            for (String line : lines.subList(start + 1, lines.size())) {
+                if (line.isBlank()) {
+                    break;
+                }
+                script.append(line.trim()).append('\n');
+            }
+            script.append("console.log(\"snippet finished\");\nprocess.exit(0);\n");
+            // Beside e2e/node_modules, so that the snippet's import of the pinned SDK resolves.
+            Path file = Files.createDirectories(Repo.e2e().resolve("target")).resolve("launcher-snippet.mjs");
+            Files.writeString(file, script);
+
+            Process node = new ProcessBuilder("node", file.toString()).redirectErrorStream(true).start();
+            boolean ended = node.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) {
+                node.destroyForcibly();
+            }
+            String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(ended).as(output).isTrue();
+            assertThat(node.exitValue()).as(output).isZero();
+            // The SDK opens its event stream with the first ACP message, so the first prompt's chunks may only arrive
+            // as a replay after the prompt returned; its result is what the snippet can count on.
+            assertThat(output).contains("stopReason: 'end_turn'").contains("snippet finished");
         }
     }
 

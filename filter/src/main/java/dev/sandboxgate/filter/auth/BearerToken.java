@@ -1,12 +1,12 @@
-package dev.sandboxgate.filter;
+package dev.sandboxgate.filter.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
 
 /** Reads an RFC 6750 bearer token from the {@code Authorization} header. */
-final class BearerTokens {
+final class BearerToken {
     private static final String SCHEME = "Bearer ";
 
-    private BearerTokens() {
+    private BearerToken() {
     }
 
     /** The token, or null when the header is absent, of another scheme, or empty. */

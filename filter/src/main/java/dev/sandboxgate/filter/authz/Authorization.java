@@ -1,0 +1,72 @@
+package dev.sandboxgate.filter.authz;
+
+import dev.sandboxgate.filter.Settings;
+import dev.sandboxgate.filter.Stage;
+import java.lang.System.Logger.Level;
+
+/**
+ * The authorization stage of {@code SandboxAuthFilter}, configured from the filter's init-params:
+ * <ul>
+ *   <li>{@code authorization}: {@code enforce} (default) or {@code off}. {@code off} forwards every authenticated
+ *       request to any route with any path; it exists only to test the proxy on its own, and is logged as a warning.
+ *   <li>{@code route-policy}: overrides of the least role per operation, e.g. {@code fs.delete=member,desktop.*=none}
+ *       (see {@link RolePolicy} and {@link Operation} for the defaults).
+ *   <li>{@code fs-root}: the directory filesystem requests (and an ACP {@code cwd}) must stay in,
+ *       {@code /workspace} by default; may name {@code {workspaceId}}, e.g. {@code /workspaces/{workspaceId}}.
+ *   <li>{@code session-visibility}: {@code owner} (default: only the member who started an ACP server, and the
+ *       workspace's owners, may send to or delete it; everyone in the workspace may stream it) or {@code workspace}.
+ *   <li>{@code session-registry-size}: how many ACP server bindings are kept in memory (100000).
+ *   <li>{@code acp-max-body}: the largest ACP message the gateway reads to classify (2MiB, the sandbox's own limit).
+ * </ul>
+ */
+public final class Authorization {
+    private static final System.Logger LOG = System.getLogger(Authorization.class.getName());
+
+    public static final String PARAM = "authorization";
+    /** The request attribute naming the {@link Operation} of a request that passed (its id, e.g. {@code fs.read}). */
+    public static final String OPERATION_ATTRIBUTE = "dev.sandboxgate.operation";
+    /**
+     * The request attribute holding the body the stage had to read (a byte array), when it read one: the proxy
+     * forwards exactly these bytes instead of the (consumed) request stream.
+     */
+    public static final String BODY_ATTRIBUTE = "dev.sandboxgate.inspectedBody";
+    /**
+     * A {@code UnaryOperator<byte[]>} the proxy applies to the whole body of a successful response before the client
+     * sees it, when the caller may see only part of it ({@code GET /v1/acp} lists every caller's servers). The proxy
+     * buffers such a response; the operator returns null for a body it cannot read, which the proxy refuses to pass.
+     */
+    public static final String RESPONSE_FILTER_ATTRIBUTE = "dev.sandboxgate.responseFilter";
+
+    static final String REGISTRY_SIZE_PARAM = "session-registry-size";
+
+    private Authorization() {
+    }
+
+    private static AcpGuard.Visibility visibility(Settings settings) {
+        String value = settings.optional(AcpGuard.VISIBILITY_PARAM).orElse("owner");
+        return switch (value) {
+            case "owner" -> AcpGuard.Visibility.OWNER;
+            case "workspace" -> AcpGuard.Visibility.WORKSPACE;
+            default -> throw settings.invalid(AcpGuard.VISIBILITY_PARAM, value, "'owner' or 'workspace'");
+        };
+    }
+
+    /** The stage {@code settings} configure, or null when {@code authorization=off}. */
+    public static Stage stage(Settings settings) {
+        String mode = settings.optional(PARAM).orElse("enforce");
+        RolePolicy policy = RolePolicy.from(settings);
+        FsRoot root = FsRoot.from(settings);
+        AcpGuard acp = new AcpGuard(new InMemorySessionRegistry(settings.positiveInt(REGISTRY_SIZE_PARAM, 100_000)),
+                visibility(settings), settings.size(AcpGuard.MAX_BODY_PARAM, 2L << 20), policy, root);
+        switch (mode) {
+            case "enforce":
+                return new AuthorizationStage(RouteTable.sandboxAgent(), policy, root, acp);
+            case "off":
+                LOG.log(Level.WARNING, "{0}: init-param ''authorization'' is off: every authenticated caller may use "
+                        + "every route of the sandbox", settings.owner());
+                return null;
+            default:
+                throw settings.invalid(PARAM, mode, "'enforce' or 'off'");
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.sandboxgate.filter.authz;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+/**
+ * The default {@link SessionRegistry}: at most {@code maximumSize} bindings in memory, least recently used evicted
+ * first. Bindings do not survive a restart: afterwards, the first caller to use a still-running server id claims it
+ * (so, after a restart, a workspace owner should delete the sandbox's stale ACP servers).
+ */
+final class InMemorySessionRegistry implements SessionRegistry {
+    private final Cache<String, Binding> bindings;
+
+    InMemorySessionRegistry(long maximumSize) {
+        this.bindings = Caffeine.newBuilder().maximumSize(maximumSize).build();
+    }
+
+    @Override
+    public Binding find(String serverId) {
+        return bindings.getIfPresent(serverId);
+    }
+
+    @Override
+    public Binding claim(String serverId, String workspaceId, String creator) {
+        return bindings.asMap().compute(serverId, (id, bound) -> {
+            if (bound == null) {
+                return new Binding(workspaceId, creator);
+            }
+            if (bound.creator() == null && creator != null && bound.workspaceId().equals(workspaceId)) {
+                return new Binding(workspaceId, creator);
+            }
+            return bound;
+        });
+    }
+}
