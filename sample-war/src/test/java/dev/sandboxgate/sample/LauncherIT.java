@@ -81,9 +81,10 @@ class LauncherIT {
             String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(ended).as(output).isTrue();
             assertThat(node.exitValue()).as(output).isZero();
-            // The SDK opens its event stream with the first ACP message, so the first prompt's chunks may only arrive
-            // as a replay after the prompt returned; its result is what the snippet can count on.
-            assertThat(output).contains("stopReason: 'end_turn'").contains("snippet finished");
+            // The snippet got through createSession and prompt (each throws otherwise) and printed agent events. Which
+            // events arrive before the prompt returns varies: the SDK opens its event stream with the first ACP
+            // message, so that stream may only catch up by replay.
+            assertThat(output).contains("sender: 'agent'").contains("snippet finished");
         }
     }
 
