@@ -3,7 +3,6 @@ package dev.sandboxgate.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,12 +24,6 @@ class SdkThroughGatewayIT {
     private static SandboxAgentServer sandbox;
     private static GatewayProcess gateway;
 
-    record Run(int exitCode, String output) {
-        List<String> steps() {
-            return output.lines().filter(line -> line.startsWith("{\"step\"")).toList();
-        }
-    }
-
     @BeforeAll
     static void start() throws Exception {
         sandbox = SandboxAgentServer.start();
@@ -40,20 +33,25 @@ class SdkThroughGatewayIT {
     @AfterAll
     static void stop() throws Exception {
         try {
-            String gatewayOutput = gateway.output();
-            assertThat(gatewayOutput).as("gateway output").doesNotContain(sandbox.token()).doesNotContain(APP_TOKEN);
+            if (gateway != null) {
+                assertThat(gateway.output()).as("gateway output")
+                        .doesNotContain(sandbox.token()).doesNotContain(APP_TOKEN);
+            }
         } finally {
-            gateway.close();
-            sandbox.close();
+            if (gateway != null) {
+                gateway.close();
+            }
+            if (sandbox != null) {
+                sandbox.close();
+            }
         }
     }
 
     @Test
     void sdkFlowWorksThroughTheGatewayWithTheCallersToken() throws Exception {
-        Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.scratch().resolve("sdk-fs").toString());
+        SdkFlow.Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.scratch().resolve("sdk-fs").toString());
         assertThat(run.exitCode()).as(run.output()).isZero();
-        assertThat(run.steps()).extracting(step -> step.replaceAll("^\\{\"step\":\"([a-z]+)\".*", "$1"))
-                .containsExactly("health", "agents", "session", "fs", "process", "mcp", "close");
+        assertThat(run.stepNames()).containsExactly("health", "agents", "session", "fs", "process", "mcp", "close");
         assertThat(run.steps()).allMatch(step -> step.contains("\"ok\":true"));
         assertThat(run.output()).doesNotContain(sandbox.token());
         assertAgentProcessesEnd();
@@ -74,7 +72,7 @@ class SdkThroughGatewayIT {
 
     @Test
     void streamedChunksArriveAsTheAgentSendsThemNotBuffered() throws Exception {
-        Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.scratch().resolve("sdk-fs-2").toString());
+        SdkFlow.Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.scratch().resolve("sdk-fs-2").toString());
         assertThat(run.exitCode()).as(run.output()).isZero();
         String session = run.steps().stream().filter(s -> s.startsWith("{\"step\":\"session\"")).findFirst()
                 .orElseThrow();
@@ -94,25 +92,12 @@ class SdkThroughGatewayIT {
     @Test
     void tamperedTokenIsRefusedWith401() throws Exception {
         String tampered = APP_TOKEN.substring(0, APP_TOKEN.length() - 1) + "X";
-        Run run = sdkFlow(tampered, "--expect-unauthorized");
+        SdkFlow.Run run = sdkFlow(tampered, "--expect-unauthorized");
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.output()).contains("\"step\":\"unauthorized\"").contains("\"status\":401");
     }
 
-    private static Run sdkFlow(String token, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("node", "sdk-flow.mjs", "--base-url",
-                gateway.baseUrl("ws_sdk")));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.e2e().toFile()).redirectErrorStream(true);
-        builder.environment().put("SANDBOX_GATE_E2E_TOKEN", token);
-        Process node = builder.start();
-        byte[] output = node.getInputStream().readAllBytes();
-        if (!node.waitFor(90, TimeUnit.SECONDS)) {
-            node.destroyForcibly();
-        }
-        String text = new String(output, StandardCharsets.UTF_8);
-        System.out.println(text);
-        return new Run(node.exitValue(), text);
+    private static SdkFlow.Run sdkFlow(String token, String... args) throws IOException, InterruptedException {
+        return SdkFlow.run(gateway.baseUrl("ws_sdk"), token, args);
     }
-
 }
