@@ -3,7 +3,7 @@ package dev.sandboxgate.launcher;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.SecureRandom;
-import java.util.Base64;
+import java.util.HexFormat;
 import java.util.function.UnaryOperator;
 
 /**
@@ -68,10 +68,11 @@ record LauncherSettings(String host, int port, String sandboxUrl, String sandbox
         return value != null ? value : fallback;
     }
 
+    /** 192 random bits in hex: safe on a command line, in a header and in a shell snippet. */
     private static String randomToken() {
         byte[] bytes = new byte[24];
         new SecureRandom().nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     @Override

@@ -58,7 +58,8 @@ final class LocalSandbox implements AutoCloseable {
     private static LocalSandbox launch(Path binary, Path dataHome, String token) throws IOException {
         int port = freePort();
         ProcessBuilder builder = new ProcessBuilder(binary.toString(), "server", "--no-telemetry",
-                "-H", "127.0.0.1", "-p", Integer.toString(port), "-t", token)
+                // "--token=" form: a token may start with '-', which the CLI would otherwise read as an option.
+                "-H", "127.0.0.1", "-p", Integer.toString(port), "--token=" + token)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dataHome.resolve("sandbox-agent.log").toFile()));
         builder.environment().put("XDG_DATA_HOME", dataHome.toString());

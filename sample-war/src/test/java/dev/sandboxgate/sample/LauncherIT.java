@@ -88,13 +88,23 @@ class LauncherIT {
         }
     }
 
-    /** The token the launcher generated for its sandbox, read from the sandbox's command line ({@code -t TOKEN}). */
+    /** Regression: a generated token starting with '-' was taken by the sandbox's CLI for an option. */
+    @Test
+    void startsTheLocalSandboxWhateverItsTokenLooksLike() throws Exception {
+        try (GatewayProcess launcher = GatewayProcess.start(Map.of("SANDBOX_TOKEN", "-R-token-like-an-option"),
+                List.of())) {
+            assertThat(launcher.output()).contains(GatewayProcess.READY_LINE);
+        }
+    }
+
+    /** The token the launcher generated for its sandbox, read from the sandbox's command line ({@code --token=}). */
     private static String sandboxTokenOf(List<ProcessHandle> processes) {
         for (ProcessHandle process : processes) {
             List<String> args = Arrays.asList(process.info().arguments().orElse(new String[0]));
-            int flag = args.indexOf("-t");
-            if (args.contains("server") && flag >= 0) {
-                return args.get(flag + 1);
+            for (String arg : args) {
+                if (args.contains("server") && arg.startsWith("--token=")) {
+                    return arg.substring("--token=".length());
+                }
             }
         }
         throw new AssertionError("no sandbox-agent server among " + processes);
