@@ -113,7 +113,8 @@ proc_ticks() {
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
-token() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
+# Hex: a token starting with '-' would be read as an option by the sandbox's CLI.
+token() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 # Waits until GET URL with the bearer TOKEN answers 200, or the process PID dies, or 60 s pass.
 await_healthy() {
