@@ -2,6 +2,7 @@ package dev.sandboxgate.filter;
 
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletConfig;
+import java.lang.reflect.InvocationTargetException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -258,6 +259,35 @@ public final class Settings {
             case "GiB" -> amount << 30;
             default -> amount;
         };
+    }
+
+    /**
+     * Instantiates {@code className}, an implementation of {@code type} named by init-param {@code param}: a public
+     * class with a public constructor taking these {@code Settings} (preferred, so it can read its own init-params)
+     * or none. Every way this can fail is a {@link ConfigurationException} naming the param.
+     */
+    public <T> T newInstance(String param, String className, Class<T> type) {
+        try {
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            Class<?> found = Class.forName(className, true, loader != null ? loader : type.getClassLoader());
+            if (!type.isAssignableFrom(found)) {
+                throw invalid(param, className, "a class implementing " + type.getName());
+            }
+            try {
+                return type.cast(found.getConstructor(Settings.class).newInstance(this));
+            } catch (NoSuchMethodException noSettingsConstructor) {
+                return type.cast(found.getConstructor().newInstance());
+            }
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause; // its own ConfigurationException, typically
+            }
+            throw invalid(param, className, "a class that can be constructed ("
+                    + e.getCause().getClass().getSimpleName() + ")");
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw invalid(param, className, "a public " + type.getSimpleName() + " class with a public constructor "
+                    + "taking Settings or none (" + e.getClass().getSimpleName() + ")");
+        }
     }
 
     // Safe for secrets: a raw value that resolves to nothing can only be placeholders, never the secret itself.

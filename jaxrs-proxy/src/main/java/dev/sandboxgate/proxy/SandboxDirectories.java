@@ -1,8 +1,6 @@
 package dev.sandboxgate.proxy;
 
 import dev.sandboxgate.filter.Settings;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
 
 /** Builds the {@link SandboxDirectory} that the proxy servlet's {@code sandbox-directory} init-param names. */
 final class SandboxDirectories {
@@ -35,28 +33,6 @@ final class SandboxDirectories {
         if (!name.contains(".")) {
             throw settings.invalid(PARAM, name, "'single', 'file' or the class name of a SandboxDirectory");
         }
-        try {
-            ClassLoader loader = Thread.currentThread().getContextClassLoader();
-            Class<?> type = Class.forName(name, true, loader != null ? loader
-                    : SandboxDirectories.class.getClassLoader());
-            if (!SandboxDirectory.class.isAssignableFrom(type)) {
-                throw settings.invalid(PARAM, name, "a class implementing " + SandboxDirectory.class.getName());
-            }
-            try {
-                Constructor<?> withSettings = type.getConstructor(Settings.class);
-                return (SandboxDirectory) withSettings.newInstance(settings);
-            } catch (NoSuchMethodException e) {
-                return (SandboxDirectory) type.getConstructor().newInstance();
-            }
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            throw settings.invalid(PARAM, name, "a class that can be constructed ("
-                    + e.getCause().getClass().getSimpleName() + ")");
-        } catch (ReflectiveOperationException | LinkageError e) {
-            throw settings.invalid(PARAM, name, "a public SandboxDirectory class with a public constructor taking "
-                    + "Settings or none (" + e.getClass().getSimpleName() + ")");
-        }
+        return settings.newInstance(PARAM, name, SandboxDirectory.class);
     }
 }

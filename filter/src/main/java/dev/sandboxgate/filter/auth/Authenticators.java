@@ -2,8 +2,6 @@ package dev.sandboxgate.filter.auth;
 
 import dev.sandboxgate.filter.Authenticator;
 import dev.sandboxgate.filter.Settings;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -134,27 +132,6 @@ public final class Authenticators {
             throw settings.invalid(ORDER_PARAM, String.join(",", names), "a list of " + BUILT_IN
                     + " or class names of Authenticators (unknown: '" + name + "')");
         }
-        try {
-            ClassLoader loader = Thread.currentThread().getContextClassLoader();
-            Class<?> type = Class.forName(name, true, loader != null ? loader : Authenticators.class.getClassLoader());
-            if (!Authenticator.class.isAssignableFrom(type)) {
-                throw settings.invalid(ORDER_PARAM, name, "a class implementing " + Authenticator.class.getName());
-            }
-            try {
-                Constructor<?> withSettings = type.getConstructor(Settings.class);
-                return (Authenticator) withSettings.newInstance(settings);
-            } catch (NoSuchMethodException e) {
-                return (Authenticator) type.getConstructor().newInstance();
-            }
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause; // its own ConfigurationException, typically
-            }
-            throw settings.invalid(ORDER_PARAM, name, "a class that can be constructed ("
-                    + e.getCause().getClass().getSimpleName() + ")");
-        } catch (ReflectiveOperationException | LinkageError e) {
-            throw settings.invalid(ORDER_PARAM, name, "a public Authenticator class with a public constructor "
-                    + "taking Settings or none (" + e.getClass().getSimpleName() + ")");
-        }
+        return settings.newInstance(ORDER_PARAM, name, Authenticator.class);
     }
 }
