@@ -96,6 +96,8 @@ final class EmbeddedGateway {
         webapp.setWar(settings.war().toString());
         // A gateway whose configuration is invalid must not start at all (fail closed).
         webapp.setThrowUnavailableOnStartupException(true);
+        webapp.setErrorHandler(ContainerErrors.forWebapp());
+        server.setErrorHandler(ContainerErrors.forServer());
         server.setHandler(webapp);
         server.setStopTimeout(5_000);
         return server;
