@@ -2,10 +2,10 @@ package dev.sandboxgate.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandboxgate.proxy.RawClient;
 import dev.sandboxgate.proxy.RawUpstream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
+
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,11 +59,12 @@ class CredentialsNeverReachTheSandboxIT {
             assertThat(head.first("authorization")).isEqualTo("Bearer " + SANDBOX_TOKEN);
 
             // A WebSocket upgrade, as the SDK opens a process terminal: token in the query.
-            String upgrade = raw(base, "GET " + URI.create(base).getPath() + "/v1/processes/p1/terminal/ws"
-                    + "?access_token=" + jwt + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n");
-            assertThat(upgrade).doesNotStartWith("HTTP/1.1 401");
+            // (RawClient: the JDK client will not send Upgrade.)
+            RawClient.Response upgrade = RawClient.exchange(base, "GET " + URI.create(base).getPath()
+                    + "/v1/processes/p1/terminal/ws?access_token=" + jwt + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13", null);
+            assertThat(upgrade.status()).isNotEqualTo(401);
             head = upstream.nextRequest(5, TimeUnit.SECONDS);
             assertThat(head.target()).isEqualTo("/v1/processes/p1/terminal/ws");
             assertThat(head.first("authorization")).isEqualTo("Bearer " + SANDBOX_TOKEN);
@@ -98,23 +99,5 @@ class CredentialsNeverReachTheSandboxIT {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         return input + "." + b64.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
-    }
-
-    /** One request on a raw socket (the JDK client will not send Upgrade); returns the response head. */
-    private static String raw(String base, String request) throws Exception {
-        URI uri = URI.create(base);
-        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
-            socket.setSoTimeout(5000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            StringBuilder head = new StringBuilder();
-            int b;
-            while ((b = in.read()) >= 0 && head.indexOf("\r\n\r\n") < 0) {
-                head.append((char) b);
-            }
-            return head.toString();
-        }
     }
 }
