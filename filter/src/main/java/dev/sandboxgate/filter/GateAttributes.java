@@ -11,6 +11,8 @@ public final class GateAttributes {
     public static final String PRINCIPAL = "dev.sandboxgate.principal";
     /** The request id ({@code X-Request-Id}) under which the request is answered, forwarded and audited. */
     public static final String REQUEST_ID = "dev.sandboxgate.requestId";
+    /** The {@link GateExchange} of a request that passed every stage: the relay reports its end there. */
+    public static final String EXCHANGE = "dev.sandboxgate.exchange";
 
     private GateAttributes() {
     }
@@ -18,6 +20,11 @@ public final class GateAttributes {
     /** The principal of a request that passed the filter, or null if it did not. */
     public static SandboxPrincipal principal(ServletRequest request) {
         return request.getAttribute(PRINCIPAL) instanceof SandboxPrincipal p ? p : null;
+    }
+
+    /** The exchange of a request that passed the filter, or null if it did not. */
+    public static GateExchange exchange(ServletRequest request) {
+        return request.getAttribute(EXCHANGE) instanceof GateExchange e ? e : null;
     }
 
     /** The request id the filter assigned, or null if the request did not pass through it. */

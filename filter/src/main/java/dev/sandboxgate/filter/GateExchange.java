@@ -1,15 +1,37 @@
 package dev.sandboxgate.filter;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
- * One request on its way through the chain: what the stages have established about it so far. Confined to the
- * request thread, so it needs no synchronisation.
+ * One request on its way through the chain and the relay: what the stages have established about it, and its end.
+ * Stages run on the request thread; the end is reported by whichever thread sees it (see {@link #end}), so the facts
+ * a stage records are volatile and the end callbacks run exactly once.
+ *
+ * <p>The relay (the proxy servlet, the WebSocket bridge) finds the exchange with
+ * {@link GateAttributes#exchange(jakarta.servlet.ServletRequest)}. A relay that ends the exchange later than its
+ * {@code service} call (async or upgraded) calls {@link #relayOwnsEnd()} first and {@link #end} when it is over;
+ * otherwise the filter ends it when the chain returns, with the response's status.
  */
 public final class GateExchange {
+    private static final System.Logger LOG = System.getLogger(GateExchange.class.getName());
+
     private final HttpServletRequest request;
     private final String requestId;
-    private SandboxPrincipal principal;
+    private final long startNanos = System.nanoTime();
+    private final List<Consumer<ExchangeOutcome>> endCallbacks = new ArrayList<>(2);
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile SandboxPrincipal principal;
+    private volatile String workspace;
+    private volatile String operation;
+    private volatile String session;
+    private volatile String rpcMethod;
+    private volatile String sandboxId;
+    private volatile boolean relayOwnsEnd;
 
     GateExchange(HttpServletRequest request, String requestId) {
         this.request = request;
@@ -24,12 +46,97 @@ public final class GateExchange {
         return requestId;
     }
 
-    /** The authenticated caller, or null before the authentication stage has run. */
+    /** {@link System#nanoTime()} when the filter first saw the request. */
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** The authenticated caller, or null before the authentication stage has run (or when it refused). */
     public SandboxPrincipal principal() {
         return principal;
     }
 
     void authenticated(SandboxPrincipal principal) {
         this.principal = principal;
+    }
+
+    // ---- facts the stages and the relay record, for the audit trail and metrics; null until known ----
+
+    public String workspace() {
+        return workspace;
+    }
+
+    public String operation() {
+        return operation;
+    }
+
+    /** The ACP server id ({@code server_id}) the request addresses, as the sandbox decodes it. */
+    public String session() {
+        return session;
+    }
+
+    /** The JSON-RPC method of an ACP POST. */
+    public String rpcMethod() {
+        return rpcMethod;
+    }
+
+    public String sandboxId() {
+        return sandboxId;
+    }
+
+    public void classified(String workspace, String operation) {
+        this.workspace = workspace;
+        this.operation = operation;
+    }
+
+    public void session(String session, String rpcMethod) {
+        this.session = session;
+        this.rpcMethod = rpcMethod;
+    }
+
+    public void routedTo(String sandboxId) {
+        this.sandboxId = sandboxId;
+    }
+
+    // ---- the end ----
+
+    /**
+     * Runs {@code callback} once with the outcome when the exchange ends, whether it was refused or forwarded: a
+     * stage that holds something for the request's lifetime (a stream slot) releases it here. Register on the request
+     * thread, before the request is forwarded.
+     */
+    public void onEnd(Consumer<ExchangeOutcome> callback) {
+        endCallbacks.add(callback);
+    }
+
+    /** The relay will call {@link #end} itself, after its {@code service} call has returned. */
+    public void relayOwnsEnd() {
+        relayOwnsEnd = true;
+    }
+
+    boolean relayOwnsEndCalled() {
+        return relayOwnsEnd;
+    }
+
+    /** Reports the end; the first call wins, later ones are ignored. */
+    public void end(int status, long bytesIn, long bytesOut, ExchangeOutcome.EndedBy endedBy) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
+        ExchangeOutcome outcome = new ExchangeOutcome(status, bytesIn, bytesOut, endedBy,
+                System.nanoTime() - startNanos);
+        for (Consumer<ExchangeOutcome> callback : endCallbacks) {
+            try {
+                callback.accept(outcome);
+            } catch (RuntimeException e) {
+                // One failing callback must not keep the others (releasing a slot, writing the record) from running.
+                LOG.log(Level.ERROR, "request {0}: an end callback failed with {1}", requestId,
+                        e.getClass().getName());
+            }
+        }
+    }
+
+    public boolean hasEnded() {
+        return ended.get();
     }
 }

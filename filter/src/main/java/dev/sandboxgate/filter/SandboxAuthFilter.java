@@ -1,5 +1,7 @@
 package dev.sandboxgate.filter;
 
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -29,11 +31,13 @@ import java.util.Properties;
  * {@link CredentialTransport}).
  *
  * <p>Init-params (placeholders {@code ${env:NAME}} / {@code ${sys:name}} allowed, see {@link Settings}) are listed in
- * the README; the authenticators' own are read by {@link dev.sandboxgate.filter.auth.Authenticators}. Two belong to
+ * the README; the authenticators' own are read by {@link dev.sandboxgate.filter.auth.Authenticators}. These belong to
  * the filter itself:
  * <ul>
  *   <li>{@code config-file}: a properties file consulted for every init-param that is not set (or resolves to
  *       nothing) in {@code web.xml}, for long lists;
+ *   <li>{@code gate-listeners}: {@link GateListener} classes (comma-separated) told of every decision and of the
+ *       end of every forwarded exchange;
  *   <li>{@code access-token-query} ({@code streams} or {@code off}) and {@code access-token-param}
  *       ({@code access_token}).
  * </ul>
@@ -41,12 +45,15 @@ import java.util.Properties;
  */
 public class SandboxAuthFilter implements Filter {
     private static final System.Logger LOG = System.getLogger(SandboxAuthFilter.class.getName());
+    /** Extra {@link GateListener}s, by class name (comma-separated), after the gateway's own. */
+    static final String LISTENERS_PARAM = "gate-listeners";
 
     /** What {@link #init} builds from the settings. */
-    record Gate(List<Stage> stages, CredentialTransport transport) {
+    record Gate(List<Stage> stages, List<GateListener> listeners, CredentialTransport transport) {
     }
 
     private List<Stage> stages;
+    private List<GateListener> listeners;
     private CredentialTransport transport;
 
     @Override
@@ -54,6 +61,7 @@ public class SandboxAuthFilter implements Filter {
         try {
             Gate gate = buildGate(withConfigFile(Settings.of(config)));
             stages = gate.stages();
+            listeners = gate.listeners();
             transport = gate.transport();
         } catch (ConfigurationException e) {
             // Stops deployment: a gate without its configuration must not let anything through.
@@ -85,7 +93,11 @@ public class SandboxAuthFilter implements Filter {
         if (authorization != null) {
             stages.add(authorization);
         }
-        return new Gate(List.copyOf(stages), transport);
+        List<GateListener> listeners = new ArrayList<>();
+        for (String className : settings.list(LISTENERS_PARAM)) {
+            listeners.add(settings.newInstance(LISTENERS_PARAM, className, GateListener.class));
+        }
+        return new Gate(List.copyOf(stages), List.copyOf(listeners), transport);
     }
 
     @Override
@@ -98,23 +110,114 @@ public class SandboxAuthFilter implements Filter {
         response.setHeader(RequestIds.HEADER, requestId);
 
         GateExchange exchange = new GateExchange(request, requestId);
-        Refusal refusal;
-        try {
-            refusal = runStages(exchange);
-        } catch (RuntimeException e) {
-            // Fail closed. Only the exception's class is logged: messages of libraries may quote the credential.
-            LOG.log(Level.ERROR, "request {0}: a stage failed with {1}; refusing", requestId, e.getClass().getName());
-            refusal = Refusal.of(ProblemType.INTERNAL_ERROR, "The gateway could not decide on this request.");
-        }
+        Refusal refusal = decide(exchange);
         if (refusal != null) {
             // The type only: never the credential, the query string or the detail's inputs.
             LOG.log(Level.DEBUG, "request {0}: refused, {1}", requestId, refusal.type().uri());
             refusal.headers().forEach(response::setHeader);
-            Problems.send(response, refusal.type(), refusal.detail(), requestId);
+            try {
+                Problems.send(response, refusal.type(), refusal.detail(), requestId);
+            } finally {
+                exchange.end(refusal.type().status(), 0, 0, ExchangeOutcome.EndedBy.GATEWAY);
+            }
             return;
         }
+        forward(exchange, response, chain);
+    }
+
+    /** Runs the stages, then lets every listener see (and possibly overrule) the decision. */
+    private Refusal decide(GateExchange exchange) {
+        Refusal refusal;
+        try {
+            refusal = runStages(exchange);
+        } catch (RuntimeException e) {
+            refusal = failedClosed(exchange, "a stage", e);
+        }
+        for (GateListener listener : listeners) {
+            try {
+                Refusal veto = listener.decided(exchange, refusal);
+                if (refusal == null && veto != null) {
+                    refusal = veto;
+                }
+            } catch (RuntimeException e) {
+                refusal = failedClosed(exchange, "a listener", e);
+            }
+        }
+        return refusal;
+    }
+
+    private static Refusal failedClosed(GateExchange exchange, String what, RuntimeException e) {
+        // Only the exception's class is logged: messages of libraries may quote the credential.
+        LOG.log(Level.ERROR, "request {0}: {1} failed with {2}; refusing", exchange.requestId(), what,
+                e.getClass().getName());
+        return Refusal.of(ProblemType.INTERNAL_ERROR, "The gateway could not decide on this request.");
+    }
+
+    private void forward(GateExchange exchange, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        HttpServletRequest request = exchange.request();
         request.setAttribute(GateAttributes.PRINCIPAL, exchange.principal());
-        chain.doFilter(transport.forChain(request, exchange.principal()), response);
+        request.setAttribute(GateAttributes.EXCHANGE, exchange);
+        if (!listeners.isEmpty()) {
+            exchange.onEnd(outcome -> listeners.forEach(listener -> endedQuietly(listener, exchange, outcome)));
+        }
+        boolean returned = false;
+        try {
+            chain.doFilter(transport.forChain(request, exchange.principal()), response);
+            returned = true;
+        } finally {
+            if (!returned) {
+                exchange.end(500, -1, -1, ExchangeOutcome.EndedBy.ERROR);
+            } else if (!exchange.relayOwnsEndCalled()) {
+                endWhenAnswered(exchange, request, response);
+            }
+        }
+    }
+
+    /** For whatever answered without reporting its end itself: a refusal of the proxy, or another servlet. */
+    private static void endWhenAnswered(GateExchange exchange, HttpServletRequest request,
+                                        HttpServletResponse response) {
+        if (request.isAsyncStarted()) {
+            try {
+                request.getAsyncContext().addListener(new AsyncEnd(exchange, response));
+                return;
+            } catch (IllegalStateException completedMeanwhile) {
+                // fall through: it is over
+            }
+        }
+        exchange.end(response.getStatus(), -1, -1, ExchangeOutcome.EndedBy.GATEWAY);
+    }
+
+    private static void endedQuietly(GateListener listener, GateExchange exchange, ExchangeOutcome outcome) {
+        try {
+            listener.ended(exchange, outcome);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "request {0}: a listener failed with {1} at the end of the exchange",
+                    exchange.requestId(), e.getClass().getName());
+        }
+    }
+
+    /** Ends an exchange whose async cycle some other servlet started, when the container completes it. */
+    private record AsyncEnd(GateExchange exchange, HttpServletResponse response) implements AsyncListener {
+        @Override
+        public void onComplete(AsyncEvent event) {
+            exchange.end(response.getStatus(), -1, -1, ExchangeOutcome.EndedBy.GATEWAY);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            exchange.end(response.getStatus(), -1, -1, ExchangeOutcome.EndedBy.GATEWAY);
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            exchange.end(response.getStatus(), -1, -1, ExchangeOutcome.EndedBy.ERROR);
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
+        }
     }
 
     private Refusal runStages(GateExchange exchange) {

@@ -1,5 +1,7 @@
 package dev.sandboxgate.proxy;
 
+import dev.sandboxgate.filter.ExchangeOutcome.EndedBy;
+import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
 import dev.sandboxgate.filter.authz.Authorization;
@@ -35,23 +37,30 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final String requestId;
+    private final GateExchange gate;
     private final AtomicReference<State> state = new AtomicReference<>(State.AWAITING_RESPONSE);
     private AsyncContext async;
     private volatile CompletableFuture<HttpResponse<Void>> pending;
     private volatile ResponseRelay relay;
     private volatile boolean bodyTooLarge;
     private volatile boolean relayedWhole;
+    private volatile RequestBodyPublisher requestBody;
+    private volatile long inspectedBodyLength = -1;
+    private volatile EndedBy endedBy = EndedBy.CLIENT;
     private volatile long lastActivity = System.nanoTime();
 
-    ProxyExchange(Upstream upstream, HttpServletRequest request, HttpServletResponse response, String requestId) {
+    ProxyExchange(Upstream upstream, HttpServletRequest request, HttpServletResponse response, String requestId,
+                  GateExchange gate) {
         this.upstream = upstream;
         this.request = request;
         this.response = response;
         this.requestId = requestId;
+        this.gate = gate;
     }
 
     /** Switches the request to async mode and sends it upstream; returns at once. */
     void start(HttpRequest.Builder upstreamRequest, boolean hasBody) throws IOException {
+        gate.relayOwnsEnd();
         async = request.startAsync();
         async.setTimeout(upstream.settings().asyncTimeout().toMillis());
         async.addListener(this);
@@ -59,9 +68,11 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         if (request.getAttribute(Authorization.BODY_ATTRIBUTE) instanceof byte[] inspected) {
             // The filter had to read this (small) body to authorize it: forward exactly the bytes it read.
             body = HttpRequest.BodyPublishers.ofByteArray(inspected);
+            inspectedBodyLength = inspected.length;
         } else if (hasBody) {
             RequestBodyPublisher publisher = new RequestBodyPublisher(request.getInputStream(),
                     upstream.settings().maxRequestBody(), () -> bodyTooLarge = true);
+            requestBody = publisher;
             long length = request.getContentLengthLong();
             body = length >= 0 ? HttpRequest.BodyPublishers.fromPublisher(publisher, length)
                     : HttpRequest.BodyPublishers.fromPublisher(publisher);
@@ -115,6 +126,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     void relayFinished() {
         if (state.getAndSet(State.DONE) != State.DONE) {
             relayedWhole = true;
+            endedBy = EndedBy.UPSTREAM;
             complete();
         }
     }
@@ -123,17 +135,18 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     void clientTooSlow() {
         LOG.log(Level.INFO, "request {0}: client fell {1} bytes behind an event stream; ending its stream",
                 requestId, relay == null ? 0 : relay.bytesQueued());
-        end();
+        end(EndedBy.GATEWAY);
     }
 
     void clientGone() {
-        end();
+        end(EndedBy.CLIENT);
     }
 
     void upstreamFailedMidResponse(Throwable failure) {
         if (state.getAndSet(State.DONE) == State.DONE) {
             return;
         }
+        endedBy = EndedBy.ERROR;
         LOG.log(Level.WARNING, "request {0}: the sandbox''s response broke off ({1})", requestId,
                 failure.getClass().getSimpleName());
         cancelUpstream();
@@ -152,6 +165,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
      */
     private void abortClientResponse() {
         upstream.unregister(this);
+        reportEnd(); // the response is committed: its status is final
         try {
             async.dispatch();
         } catch (IllegalStateException alreadyCompleted) {
@@ -165,7 +179,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
                 && now - lastActivity > upstream.settings().idleTimeout().toNanos()) {
             LOG.log(Level.INFO, "request {0}: no data for {1}; ending the exchange", requestId,
                     upstream.settings().idleTimeout());
-            end();
+            end(EndedBy.GATEWAY);
         }
     }
 
@@ -199,6 +213,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         if (!state.compareAndSet(State.AWAITING_RESPONSE, State.DONE)) {
             return false;
         }
+        endedBy = type.status() >= 502 && type != ProblemType.UPSTREAM_TIMEOUT ? EndedBy.ERROR : EndedBy.GATEWAY;
         try {
             Problems.send(response, type, detail, requestId);
         } catch (IOException | RuntimeException e) {
@@ -214,6 +229,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     public void onComplete(AsyncEvent event) {
         state.set(State.DONE);
         cancelUpstream();
+        reportEnd();
     }
 
     @Override
@@ -222,13 +238,13 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         if (answer(ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer within the gateway's time limit.")) {
             cancelUpstream();
         } else {
-            end();
+            end(EndedBy.GATEWAY);
         }
     }
 
     @Override
     public void onError(AsyncEvent event) {
-        end();
+        end(EndedBy.CLIENT);
     }
 
     @Override
@@ -239,10 +255,11 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     // ---- ending ----
 
     /** Ends both sides now, whatever state they are in. Idempotent. */
-    private void end() {
+    private void end(EndedBy by) {
         if (state.getAndSet(State.DONE) == State.DONE) {
             return;
         }
+        endedBy = by;
         cancelUpstream();
         complete();
     }
@@ -269,5 +286,14 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         } catch (IllegalStateException alreadyCompleted) {
             // the container completed it first (client gone, timeout)
         }
+        reportEnd();
+    }
+
+    /** Tells the gate how the exchange ended (the first report counts): stages release slots, audit records it. */
+    private void reportEnd() {
+        RequestBodyPublisher body = requestBody;
+        long in = body != null ? body.bytesRead() : Math.max(inspectedBodyLength, 0);
+        ResponseRelay r = relay;
+        gate.end(response.getStatus(), in, r == null ? 0 : r.bytesWritten(), endedBy);
     }
 }

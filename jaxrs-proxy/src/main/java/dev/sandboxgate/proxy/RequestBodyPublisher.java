@@ -25,7 +25,7 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
     private volatile boolean allRead;
     private volatile Throwable readFailure;
     private volatile boolean done;
-    private long total;
+    private volatile long total;
 
     RequestBodyPublisher(ServletInputStream in, long maxBytes, Runnable onTooLarge) {
         this.in = in;
@@ -120,7 +120,7 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
             if (n == 0) {
                 continue;
             }
-            total += n;
+            total = total + n; // only the one draining thread adds
             if (total > maxBytes) {
                 onTooLarge.run();
                 fail(new IOException("request body exceeds the gateway's limit"));
@@ -140,5 +140,10 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
         if (s != null) {
             s.onError(t);
         }
+    }
+
+    /** Body bytes read from the client so far. */
+    long bytesRead() {
+        return total;
     }
 }

@@ -40,6 +40,7 @@ final class ResponseRelay implements HttpResponse.BodySubscriber<Void> {
     private volatile Flow.Subscription subscription;
     private volatile boolean upstreamDone;
     private volatile boolean closed;
+    private volatile long bytesWritten;
     private boolean flushPending;
 
     ResponseRelay(ProxyExchange exchange, ServletOutputStream out, boolean eventStream, long window) {
@@ -57,6 +58,11 @@ final class ResponseRelay implements HttpResponse.BodySubscriber<Void> {
 
     long bytesQueued() {
         return queuedBytes.get();
+    }
+
+    /** Body bytes handed to the client so far. */
+    long bytesWritten() {
+        return bytesWritten;
     }
 
     // ---- upstream side (HTTP client threads) ----
@@ -165,6 +171,7 @@ final class ResponseRelay implements HttpResponse.BodySubscriber<Void> {
             write(buffer);
             queue.poll();
             queuedBytes.addAndGet(-length);
+            bytesWritten += length; // only the one thread that holds wip writes
             exchange.touch();
             flushPending = true;
             resumeIfDrained();

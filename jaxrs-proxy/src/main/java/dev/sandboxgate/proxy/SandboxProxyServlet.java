@@ -2,6 +2,7 @@ package dev.sandboxgate.proxy;
 
 import dev.sandboxgate.filter.ConfigurationException;
 import dev.sandboxgate.filter.GateAttributes;
+import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
 import dev.sandboxgate.filter.Settings;
@@ -64,7 +65,8 @@ public class SandboxProxyServlet extends HttpServlet {
             throw new IOException("the sandbox's response broke off; aborting the client's copy");
         }
         String requestId = GateAttributes.requestId(request);
-        if (GateAttributes.principal(request) == null) {
+        GateExchange gate = GateAttributes.exchange(request);
+        if (GateAttributes.principal(request) == null || gate == null) {
             Problems.send(response, ProblemType.NOT_GATED,
                     "SandboxAuthFilter must be mapped in front of the proxy; nothing was forwarded.", requestId);
             return;
@@ -90,6 +92,7 @@ public class SandboxProxyServlet extends HttpServlet {
                         "No sandbox serves workspace '" + path.workspaceId() + "'.", requestId);
                 return;
             }
+            gate.routedTo(sandbox.id());
             upstreamRequest = HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + path.upstreamPathAndQuery()))
                     .timeout(responseTimeout(request, path));
             upstream.headerPolicy().proxyToServerHeaders(request, requestId, upstreamRequest, sandbox.token());
@@ -108,7 +111,8 @@ public class SandboxProxyServlet extends HttpServlet {
             FilteredResponse.relay(upstream, upstreamRequest, request.getMethod(), response, requestId, bodyFilter);
             return;
         }
-        new ProxyExchange(upstream, request, response, requestId).start(upstreamRequest, hasBody(request));
+        new ProxyExchange(upstream, request, response, requestId, gate)
+                .start(upstreamRequest, hasBody(request));
     }
 
     private Duration responseTimeout(HttpServletRequest request, GatewayPath path) {

@@ -64,6 +64,7 @@ final class AuthorizationStage implements Stage {
         } catch (RequestPath.Malformed e) {
             return Refusal.of(ProblemType.BAD_PATH, e.getMessage());
         }
+        exchange.classified(path.workspaceId(), null);
         String method = request.getMethod();
         RouteTable.Match match = routes.classify(method, path.segments());
         if (match instanceof RouteTable.Match.Never) {
@@ -82,6 +83,7 @@ final class AuthorizationStage implements Stage {
         RouteTable.Route route = ((RouteTable.Match.Found) match).route();
         Operation operation = route.operation();
         request.setAttribute(Authorization.OPERATION_ATTRIBUTE, operation.id());
+        exchange.classified(path.workspaceId(), operation.id());
 
         String workspace = path.workspaceId();
         Optional<WorkspaceRole> role = principal.roleIn(workspace);
@@ -99,6 +101,7 @@ final class AuthorizationStage implements Stage {
         }
         switch (operation) {
             case ACP_SEND, ACP_STREAM, ACP_DELETE -> {
+                exchange.session(path.segments().get(2), null);
                 return acp.check(operation, request, workspace, principal.subject(), role.get(),
                         path.segments().get(2));
             }
