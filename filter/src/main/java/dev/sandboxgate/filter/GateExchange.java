@@ -25,6 +25,7 @@ public final class GateExchange {
     private final long startNanos = System.nanoTime();
     private final List<Consumer<ExchangeOutcome>> endCallbacks = new ArrayList<>(2);
     private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile String clientIp;
     private volatile SandboxPrincipal principal;
     private volatile String workspace;
     private volatile String operation;
@@ -36,6 +37,7 @@ public final class GateExchange {
     GateExchange(HttpServletRequest request, String requestId) {
         this.request = request;
         this.requestId = requestId;
+        this.clientIp = request.getRemoteAddr();
     }
 
     public HttpServletRequest request() {
@@ -49,6 +51,15 @@ public final class GateExchange {
     /** {@link System#nanoTime()} when the filter first saw the request. */
     public long startNanos() {
         return startNanos;
+    }
+
+    /** The caller's address: the socket's peer unless a stage resolved it through trusted proxies. */
+    public String clientIp() {
+        return clientIp;
+    }
+
+    public void clientIp(String clientIp) {
+        this.clientIp = clientIp;
     }
 
     /** The authenticated caller, or null before the authentication stage has run (or when it refused). */
