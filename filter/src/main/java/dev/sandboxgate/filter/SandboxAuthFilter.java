@@ -100,6 +100,23 @@ public class SandboxAuthFilter implements Filter {
         return new Gate(List.copyOf(stages), List.copyOf(listeners), transport);
     }
 
+    /** Releases what stages hold (a session registry's database pool). */
+    @Override
+    public void destroy() {
+        if (stages == null) {
+            return;
+        }
+        for (Stage stage : stages) {
+            if (stage instanceof AutoCloseable resources) {
+                try {
+                    resources.close();
+                } catch (Exception e) {
+                    LOG.log(Level.WARNING, "a stage did not close cleanly: {0}", e.getClass().getName());
+                }
+            }
+        }
+    }
+
     @Override
     public void doFilter(ServletRequest req, ServletResponse resp, FilterChain chain)
             throws IOException, ServletException {

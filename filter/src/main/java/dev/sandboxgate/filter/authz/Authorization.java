@@ -2,7 +2,9 @@ package dev.sandboxgate.filter.authz;
 
 import dev.sandboxgate.filter.Settings;
 import dev.sandboxgate.filter.Stage;
+import dev.sandboxgate.filter.jdbc.Database;
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 
 /**
  * The authorization stage of {@code SandboxAuthFilter}, configured from the filter's init-params:
@@ -15,7 +17,11 @@ import java.lang.System.Logger.Level;
  *       {@code /workspace} by default; may name {@code {workspaceId}}, e.g. {@code /workspaces/{workspaceId}}.
  *   <li>{@code session-visibility}: {@code owner} (default: only the member who started an ACP server, and the
  *       workspace's owners, may send to or delete it; everyone in the workspace may stream it) or {@code workspace}.
- *   <li>{@code session-registry-size}: how many ACP server bindings are kept in memory (100000).
+ *   <li>{@code session-registry}: where ACP server bindings are kept: {@code memory} (default), {@code jdbc} (a table,
+ *       shared by a cluster: {@code session-registry-datasource} or {@code session-registry-jdbc-url}, see
+ *       {@link dev.sandboxgate.filter.jdbc.Database}), or the class name of a {@link SessionRegistry}.
+ *   <li>{@code session-registry-size}: how many ACP server bindings are kept in memory, or cached with {@code jdbc}
+ *       (100000).
  *   <li>{@code acp-max-body}: the largest ACP message the gateway reads to classify (2MiB, the sandbox's own limit).
  * </ul>
  */
@@ -37,6 +43,7 @@ public final class Authorization {
      */
     public static final String RESPONSE_FILTER_ATTRIBUTE = "dev.sandboxgate.responseFilter";
 
+    static final String REGISTRY_PARAM = "session-registry";
     static final String REGISTRY_SIZE_PARAM = "session-registry-size";
 
     private Authorization() {
@@ -51,16 +58,39 @@ public final class Authorization {
         };
     }
 
-    /** The stage {@code settings} configure, or null when {@code authorization=off}. */
+    private static SessionRegistry registry(Settings settings) {
+        String name = settings.optional(REGISTRY_PARAM).orElse("memory");
+        int size = settings.positiveInt(REGISTRY_SIZE_PARAM, 100_000);
+        return switch (name) {
+            case "memory" -> new InMemorySessionRegistry(size);
+            case "jdbc" -> new JdbcSessionRegistry(Database.from(settings, REGISTRY_PARAM), size, Clock.systemUTC());
+            default -> {
+                if (!name.contains(".")) {
+                    throw settings.invalid(REGISTRY_PARAM, name, "'memory', 'jdbc' or the class name of a "
+                            + "SessionRegistry");
+                }
+                yield settings.newInstance(REGISTRY_PARAM, name, SessionRegistry.class);
+            }
+        };
+    }
+
+    /**
+     * The stage {@code settings} configure, or null when {@code authorization=off}. The stage is
+     * {@link AutoCloseable} when its session registry holds resources (a database pool): close it with the filter.
+     */
     public static Stage stage(Settings settings) {
         String mode = settings.optional(PARAM).orElse("enforce");
         RolePolicy policy = RolePolicy.from(settings);
         FsRoot root = FsRoot.from(settings);
-        AcpGuard acp = new AcpGuard(new InMemorySessionRegistry(settings.positiveInt(REGISTRY_SIZE_PARAM, 100_000)),
-                visibility(settings), settings.size(AcpGuard.MAX_BODY_PARAM, 2L << 20), policy, root);
+        AcpGuard.Visibility visibility = visibility(settings);
+        long maxBody = settings.size(AcpGuard.MAX_BODY_PARAM, 2L << 20);
         switch (mode) {
-            case "enforce":
-                return new AuthorizationStage(RouteTable.sandboxAgent(), policy, root, acp);
+            case "enforce": {
+                SessionRegistry registry = registry(settings);
+                AcpGuard acp = new AcpGuard(registry, visibility, maxBody, policy, root);
+                Stage stage = new AuthorizationStage(RouteTable.sandboxAgent(), policy, root, acp);
+                return registry instanceof AutoCloseable resources ? new ClosingStage(stage, resources) : stage;
+            }
             case "off":
                 LOG.log(Level.WARNING, "{0}: init-param ''authorization'' is off: every authenticated caller may use "
                         + "every route of the sandbox", settings.owner());
