@@ -24,6 +24,8 @@ final class SandboxDirectories {
             }
             case "file":
                 return FileSandboxDirectory.from(settings);
+            case "jdbc":
+                return JdbcSandboxDirectory.from(settings);
             default:
                 return custom(settings, name);
         }
@@ -31,7 +33,7 @@ final class SandboxDirectories {
 
     private static SandboxDirectory custom(Settings settings, String name) {
         if (!name.contains(".")) {
-            throw settings.invalid(PARAM, name, "'single', 'file' or the class name of a SandboxDirectory");
+            throw settings.invalid(PARAM, name, "'single', 'file', 'jdbc' or the class name of a SandboxDirectory");
         }
         return settings.newInstance(PARAM, name, SandboxDirectory.class);
     }

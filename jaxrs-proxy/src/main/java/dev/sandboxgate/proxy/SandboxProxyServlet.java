@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  *
  * <p>Init-params (placeholders allowed, see {@link Settings}): {@code sandbox-url} and {@code sandbox-token}
  * (required unless {@code sandbox-directory} names another {@link SandboxDirectory} than {@code single}, such as
- * {@code file} with {@code sandbox-directory-file}); {@code connect-timeout} (10s), {@code response-timeout} (5m), {@code idle-timeout} (5m),
+ * {@code file} with {@code sandbox-directory-file} or {@code jdbc}, see {@link JdbcSandboxDirectory}); {@code connect-timeout} (10s), {@code response-timeout} (5m), {@code idle-timeout} (5m),
  * {@code acp-delete-timeout} (5s), {@code async-timeout} (0 = none), {@code max-request-body} (2MiB), {@code stream-buffer} (1MiB),
  * {@code credential-headers} (extra request headers never forwarded, comma-separated).
  */
@@ -35,6 +35,8 @@ public class SandboxProxyServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Pattern ACP_SERVER = Pattern.compile("/v1/acp/[^/]+");
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+    private static final System.Logger LOG = System.getLogger(SandboxProxyServlet.class.getName());
 
     private transient Upstream upstream;
     private transient SandboxDirectory directory;
@@ -55,6 +57,14 @@ public class SandboxProxyServlet extends HttpServlet {
     public void destroy() {
         if (upstream != null) {
             upstream.close();
+        }
+        if (directory instanceof AutoCloseable resources) {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "the sandbox directory did not close cleanly: {0}",
+                        e.getClass().getName());
+            }
         }
     }
 
@@ -86,7 +96,16 @@ public class SandboxProxyServlet extends HttpServlet {
         HttpRequest.Builder upstreamRequest;
         try {
             GatewayPath path = GatewayPath.of(request);
-            SandboxDirectory.Sandbox sandbox = directory.sandboxFor(path.workspaceId());
+            SandboxDirectory.Sandbox sandbox;
+            try {
+                sandbox = directory.sandboxFor(path.workspaceId());
+            } catch (RuntimeException e) {
+                logDirectoryFailure(e, requestId);
+                Problems.send(response, ProblemType.DIRECTORY_UNAVAILABLE,
+                        "The gateway cannot tell which sandbox serves this workspace right now; nothing was forwarded.",
+                        requestId);
+                return;
+            }
             if (sandbox == null) {
                 Problems.send(response, ProblemType.WORKSPACE_NOT_FOUND,
                         "No sandbox serves workspace '" + path.workspaceId() + "'.", requestId);
@@ -113,6 +132,16 @@ public class SandboxProxyServlet extends HttpServlet {
         }
         new ProxyExchange(upstream, request, response, requestId, gate)
                 .start(upstreamRequest, hasBody(request));
+    }
+
+    private static void logDirectoryFailure(RuntimeException e, String requestId) {
+        if (e instanceof JdbcSandboxDirectory.Unavailable) {
+            LOG.log(System.Logger.Level.WARNING, "request {0}: {1}", requestId, e.getMessage()); // never a token
+        } else {
+            // Only the class: a directory of one's own might put anything in a message.
+            LOG.log(System.Logger.Level.WARNING, "request {0}: the sandbox directory failed with {1}", requestId,
+                    e.getClass().getName());
+        }
     }
 
     private Duration responseTimeout(HttpServletRequest request, GatewayPath path) {

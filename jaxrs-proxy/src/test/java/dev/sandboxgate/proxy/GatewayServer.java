@@ -93,6 +93,7 @@ public final class GatewayServer implements AutoCloseable {
 
         ServletHolder proxy = new ServletHolder(SandboxProxyServlet.class);
         proxy.setAsyncSupported(true);
+        proxy.setInitOrder(1); // load-on-startup, as in the sample web.xml: configuration is read at start
         Map<String, String> params = new HashMap<>();
         params.put("sandbox-url", sandboxUrl);
         params.put("sandbox-token", SANDBOX_TOKEN);
