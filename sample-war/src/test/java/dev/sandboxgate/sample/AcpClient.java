@@ -34,11 +34,16 @@ final class AcpClient {
 
     /** Starts the mock agent under {@code serverId} and opens an ACP session in it; returns the session id. */
     String startSession(String serverId) throws IOException, InterruptedException {
+        return startSession(serverId, "/tmp");
+    }
+
+    /** Like {@link #startSession(String)}, with the session's working directory (the gateway holds it to fs-root). */
+    String startSession(String serverId, String cwd) throws IOException, InterruptedException {
         post(serverId + "?agent=mock",
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":1,"
                         + "\"clientCapabilities\":{}}}");
         String created = post(serverId,
-                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"session/new\",\"params\":{\"cwd\":\"/tmp\","
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"session/new\",\"params\":{\"cwd\":\"" + cwd + "\","
                         + "\"mcpServers\":[]}}");
         Matcher m = SESSION_ID.matcher(created);
         if (!m.find()) {

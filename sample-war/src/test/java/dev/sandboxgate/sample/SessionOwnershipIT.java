@@ -1,0 +1,150 @@
+package dev.sandboxgate.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sandboxgate.filter.WorkspaceRole;
+import dev.sandboxgate.proxy.RawClient;
+import dev.sandboxgate.proxy.RoleTokenAuthenticator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Who may use an ACP session, against the real Sandbox Agent server and the mock agent, under the default
+ * {@code session-visibility=owner}. Workspace ws_1: members Ann (who starts the session) and Bob, owner Olga, viewer
+ * Vic; workspace ws_2: member Zed. Every refusal is also checked on the sandbox's side: the relay in front of it
+ * received nothing.
+ */
+class SessionOwnershipIT {
+    private static final String ANN = GatedSandbox.as(WorkspaceRole.MEMBER, "ws_1", "ann");
+    private static final String BOB = GatedSandbox.as(WorkspaceRole.MEMBER, "ws_1", "bob");
+    private static final String VIC = GatedSandbox.as(WorkspaceRole.VIEWER, "ws_1", "vic");
+    private static final String ZED = GatedSandbox.as(WorkspaceRole.MEMBER, "ws_2", "zed");
+
+    private static GatedSandbox gated;
+    private static String annSession;
+
+    @BeforeAll
+    static void start() throws Exception {
+        gated = GatedSandbox.start(false);
+        annSession = client("ws_1", WorkspaceRole.MEMBER, "ann").startSession("s-ann", gated.root.toString());
+        client("ws_2", WorkspaceRole.MEMBER, "zed").startSession("s-zed", gated.root.toString());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gated.close();
+    }
+
+    private static AcpClient client(String workspace, WorkspaceRole role, String subject) {
+        return new AcpClient(gated.gateway.mountUrl() + "/" + workspace,
+                RoleTokenAuthenticator.token(role, workspace, subject));
+    }
+
+    private static String prompt(String text) {
+        return "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"session/prompt\",\"params\":{\"sessionId\":\"" + annSession
+                + "\",\"prompt\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}}";
+    }
+
+    /** Sends and asserts the gateway refused with {@code status} and {@code type}, and the sandbox saw nothing. */
+    private static void assertRefused(String method, String target, String auth, String body, int status,
+                                      String type) throws IOException {
+        int mark = gated.relay.mark();
+        RawClient.Response response = gated.send(method, target, auth, body);
+        assertThat(response.status()).as(method + " " + target).isEqualTo(status);
+        assertThat(response.bodyText()).contains("urn:sandbox-gate:problem:" + type);
+        assertThat(gated.relay.mark()).as(method + " " + target + " reached the sandbox").isEqualTo(mark);
+    }
+
+    @Test
+    void anotherWorkspaceIsToldTheSessionDoesNotExist() throws Exception {
+        assertRefused("POST", "/sandbox/ws_2/v1/acp/s-ann", ZED, prompt("hi"), 404, "session-not-found");
+        assertRefused("GET", "/sandbox/ws_2/v1/acp/s-ann", ZED, null, 404, "session-not-found");
+        assertRefused("DELETE", "/sandbox/ws_2/v1/acp/s-ann", ZED, null, 404, "session-not-found");
+        // The sandbox decodes the id: an encoded alias is the same session.
+        assertRefused("POST", "/sandbox/ws_2/v1/acp/s%2Dann", ZED, prompt("hi"), 404, "session-not-found");
+        // Zed's own ids are his: the gateway did not confuse them with Ann's.
+        int mark = gated.relay.mark();
+        assertThat(client("ws_2", WorkspaceRole.MEMBER, "zed").prompt("s-zed", "any", "chunks=0")).contains("\"id\"");
+        assertThat(gated.relay.requestsSince(mark)).containsExactly("POST /v1/acp/s-zed");
+    }
+
+    @Test
+    void anotherMemberCannotPromptOrDeleteTheSessionButTheWorkspaceOwnerCan() throws Exception {
+        assertRefused("POST", "/sandbox/ws_1/v1/acp/s-ann", BOB, prompt("from bob"), 403, "operation-forbidden");
+        assertRefused("DELETE", "/sandbox/ws_1/v1/acp/s-ann", BOB, null, 403, "operation-forbidden");
+
+        int mark = gated.relay.mark();
+        String answer = client("ws_1", WorkspaceRole.OWNER, "olga").prompt("s-ann", annSession, "from olga chunks=1");
+        assertThat(answer).contains("end_turn");
+        assertThat(gated.relay.requestsSince(mark)).containsExactly("POST /v1/acp/s-ann");
+        assertThat(client("ws_1", WorkspaceRole.MEMBER, "ann").prompt("s-ann", annSession, "from ann chunks=1"))
+                .contains("end_turn");
+    }
+
+    @Test
+    void aViewerCanStreamTheSessionButNotPromptIt() throws Exception {
+        assertRefused("POST", "/sandbox/ws_1/v1/acp/s-ann", VIC, prompt("from vic"), 403, "operation-forbidden");
+
+        try (RawClient.Connection stream = RawClient.open(gated.gateway.baseUrl(), 0)) {
+            stream.send("GET /sandbox/ws_1/v1/acp/s-ann HTTP/1.1\r\nHost: gw\r\n" + VIC
+                    + "\r\nAccept: text/event-stream\r\nLast-Event-ID: 0");
+            RawClient.Response head = stream.readHead();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.first("Content-Type")).startsWith("text/event-stream");
+
+            // Last-Event-ID replays the sandbox's ring, so events sent while the subscription was starting count too.
+            client("ws_1", WorkspaceRole.MEMBER, "ann").prompt("s-ann", annSession, "seen by vic chunks=2");
+            assertThat(readEventsUntil(stream.input(), "chunk 2/2")).contains("agent_message_chunk");
+        }
+    }
+
+    @Test
+    void theListShowsOnlyTheCallersWorkspacesSessions() throws Exception {
+        String direct = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gated.sandbox.url()
+                        + "/v1/acp")).header("Authorization", "Bearer " + gated.sandbox.token()).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(direct).as("the sandbox itself lists every caller's servers").contains("\"s-ann\"")
+                .contains("\"s-zed\"");
+
+        RawClient.Response ws1 = gated.send("GET", "/sandbox/ws_1/v1/acp", VIC, null);
+        assertThat(ws1.status()).isEqualTo(200);
+        assertThat(ws1.bodyText()).contains("\"s-ann\"").doesNotContain("s-zed");
+        RawClient.Response ws2 = gated.send("GET", "/sandbox/ws_2/v1/acp", ZED, null);
+        assertThat(ws2.status()).isEqualTo(200);
+        assertThat(ws2.bodyText()).contains("\"s-zed\"").doesNotContain("s-ann");
+    }
+
+    /** Reads a chunked event stream until {@code marker} has arrived (the socket's timeout bounds a hang). */
+    private static String readEventsUntil(InputStream in, String marker) throws IOException {
+        ByteArrayOutputStream events = new ByteArrayOutputStream();
+        while (!events.toString(StandardCharsets.UTF_8).contains(marker)) {
+            int size = Integer.parseInt(line(in).trim(), 16);
+            if (size == 0) {
+                break;
+            }
+            events.write(in.readNBytes(size));
+            line(in);
+        }
+        return events.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0 && c != '\n') {
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
+    }
+}
