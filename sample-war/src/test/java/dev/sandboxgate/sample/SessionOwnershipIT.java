@@ -101,9 +101,9 @@ class SessionOwnershipIT {
             assertThat(head.status()).isEqualTo(200);
             assertThat(head.first("Content-Type")).startsWith("text/event-stream");
 
-            // Last-Event-ID replays the sandbox's ring, so events sent while the subscription was starting count too.
-            client("ws_1", WorkspaceRole.MEMBER, "ann").prompt("s-ann", annSession, "seen by vic chunks=2");
-            assertThat(readEventsUntil(stream.input(), "chunk 2/2")).contains("agent_message_chunk");
+            // Spaced events, and Last-Event-ID (the sandbox's replay ring): none is lost while the subscription starts.
+            client("ws_1", WorkspaceRole.MEMBER, "ann").prompt("s-ann", annSession, "seen by vic chunks=3 delayMs=300");
+            assertThat(readEventsUntil(stream.input(), "chunk 3/3")).contains("agent_message_chunk");
         }
     }
 
