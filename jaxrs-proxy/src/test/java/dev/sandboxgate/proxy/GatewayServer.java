@@ -65,6 +65,17 @@ public final class GatewayServer implements AutoCloseable {
         return start(sandboxUrl, proxyParams, true, filterParams, true);
     }
 
+    /**
+     * Like {@link #start(String, Map, Map)}, on Jetty configured as the README advises for the gateway: the default URI
+     * compliance plus {@code AMBIGUOUS_PATH_SEPARATOR} (so {@code %2F} inside an id reaches the application), and the
+     * servlet handler's {@code decodeAmbiguousURIs}. Every other ambiguity is still Jetty's to refuse.
+     */
+    public static GatewayServer startAllowingEncodedSlashes(String sandboxUrl, Map<String, String> proxyParams,
+                                                            Map<String, String> filterParams) throws Exception {
+        return start(sandboxUrl, proxyParams, true, filterParams,
+                UriCompliance.DEFAULT.with("sandbox-gate", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
+    }
+
     private static GatewayServer start(String sandboxUrl, Map<String, String> proxyParams, boolean gated,
                                        Map<String, String> filterParams) throws Exception {
         return start(sandboxUrl, proxyParams, gated, filterParams, false);
@@ -72,11 +83,17 @@ public final class GatewayServer implements AutoCloseable {
 
     private static GatewayServer start(String sandboxUrl, Map<String, String> proxyParams, boolean gated,
                                        Map<String, String> filterParams, boolean lenient) throws Exception {
+        return start(sandboxUrl, proxyParams, gated, filterParams, lenient ? UriCompliance.UNSAFE : null);
+    }
+
+    private static GatewayServer start(String sandboxUrl, Map<String, String> proxyParams, boolean gated,
+                                       Map<String, String> filterParams, UriCompliance compliance)
+            throws Exception {
         Server server = new Server(new QueuedThreadPool(200, 8));
         ServerConnector connector = new ServerConnector(server);
-        if (lenient) {
+        if (compliance != null) {
             connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration()
-                    .setUriCompliance(UriCompliance.UNSAFE);
+                    .setUriCompliance(compliance);
         }
         connector.setHost("127.0.0.1");
         connector.setPort(0);
@@ -101,7 +118,7 @@ public final class GatewayServer implements AutoCloseable {
         proxy.setInitParameters(params);
         context.addServlet(proxy, "/sandbox/*");
 
-        if (lenient) {
+        if (compliance != null) {
             context.getServletHandler().setDecodeAmbiguousURIs(true);
         }
         server.setHandler(context);
