@@ -174,16 +174,18 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Stops the server by its PID (fast shutdown, then kill) and deletes its directory. */
     @Override
-    public void close() throws InterruptedException {
-        ProcessHandle handle = process.toHandle();
+    public void close() {
         // SIGINT is postgres' fast shutdown (SIGTERM would wait for clients to disconnect).
         try {
-            new ProcessBuilder("kill", "-INT", Long.toString(handle.pid())).start().waitFor();
+            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
         } catch (IOException e) {
-            process.destroy();
-        }
-        if (!process.waitFor(15, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            process.destroyForcibly();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
         try (Stream<Path> files = Files.walk(home)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
