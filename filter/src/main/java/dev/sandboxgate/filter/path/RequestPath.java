@@ -4,7 +4,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * {@code {mount}/{workspaceId}/{rest}} read once, the way the sandbox will read it, for the whole gateway: the filter
@@ -26,8 +25,6 @@ import java.util.regex.Pattern;
  * @param segments    the decoded segments of {@code rawRest}; empty for {@code /}
  */
 public record RequestPath(String workspaceId, String rawRest, List<String> segments) {
-    private static final Pattern WORKSPACE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-
     public RequestPath {
         segments = List.copyOf(segments);
     }
@@ -57,7 +54,7 @@ public record RequestPath(String workspaceId, String rawRest, List<String> segme
         String tail = rawUri.substring(mount.length() + 1);
         int slash = tail.indexOf('/');
         String workspaceId = slash < 0 ? tail : tail.substring(0, slash);
-        if (!WORKSPACE_ID.matcher(workspaceId).matches()) {
+        if (!isWorkspaceId(workspaceId)) {
             throw new Malformed("A workspace id is 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'.");
         }
         if (slash < 0 || slash == tail.length() - 1) {
@@ -109,13 +106,42 @@ public record RequestPath(String workspaceId, String rawRest, List<String> segme
         if (PercentDecoding.holdsEncoding(decoded)) {
             throw new Malformed("The path is percent-encoded twice.");
         }
-        for (String part : decoded.split("/", -1)) {
-            int semicolon = part.indexOf(';');
-            String name = semicolon < 0 ? part : part.substring(0, semicolon);
-            if (name.equals(".") || name.equals("..")) {
+        // Each part between (encoded) slashes, up to a ';', must not be '.' or '..'.
+        int start = 0;
+        while (start <= decoded.length()) {
+            int slash = decoded.indexOf('/', start);
+            int end = slash < 0 ? decoded.length() : slash;
+            int semicolon = decoded.indexOf(';', start);
+            if (semicolon >= 0 && semicolon < end) {
+                end = semicolon;
+            }
+            if (isDots(decoded, start, end)) {
                 throw new Malformed("The path holds a dot-segment ('.' or '..').");
             }
+            if (slash < 0) {
+                return decoded;
+            }
+            start = slash + 1;
         }
         return decoded;
+    }
+
+    private static boolean isDots(String s, int start, int end) {
+        int length = end - start;
+        return (length == 1 || length == 2) && s.charAt(start) == '.' && (length == 1 || s.charAt(start + 1) == '.');
+    }
+
+    /** {@code [A-Za-z0-9_-]{1,64}}, without a regular expression: this runs on every request. */
+    private static boolean isWorkspaceId(String id) {
+        if (id.isEmpty() || id.length() > 64) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 }
