@@ -16,9 +16,12 @@ final class FsRoot {
     static final String WORKSPACE = "{workspaceId}";
 
     private final String template;
+    /** Whether the root depends on the workspace; when it does not, {@link #rootOf} is the template itself. */
+    private final boolean perWorkspace;
 
     private FsRoot(String template) {
         this.template = template;
+        this.perWorkspace = template.contains(WORKSPACE);
     }
 
     static FsRoot from(Settings settings) {
@@ -34,7 +37,7 @@ final class FsRoot {
 
     /** The root of {@code workspaceId}'s filesystem, without a trailing slash (unless it is {@code /}). */
     String rootOf(String workspaceId) {
-        return template.replace(WORKSPACE, workspaceId);
+        return perWorkspace ? template.replace(WORKSPACE, workspaceId) : template;
     }
 
     /**
@@ -55,7 +58,8 @@ final class FsRoot {
             return "holds a dot-segment, a backslash, a NUL or another control character";
         }
         String root = rootOf(workspaceId);
-        if (root.equals("/") || normal.equals(root) || normal.startsWith(root + "/")) {
+        if (root.equals("/") || normal.equals(root)
+                || (normal.startsWith(root) && normal.charAt(root.length()) == '/')) {
             return null;
         }
         return OUTSIDE;
@@ -63,20 +67,34 @@ final class FsRoot {
 
     static final String OUTSIDE = "is outside the workspace's root";
 
-    /** {@code path} with empty segments dropped, or null if it holds anything that could be read two ways. */
+    /**
+     * {@code path} (absolute) with empty segments dropped, or null if it holds anything that could be read two ways.
+     * Runs on every filesystem request: a path that is already normal is returned as it is, without copying.
+     */
     private static String normal(String path) {
         if (path.indexOf('\\') >= 0 || PercentDecoding.holdsControl(path)) {
             return null;
         }
-        StringBuilder out = new StringBuilder(path.length());
-        for (String segment : path.split("/")) {
-            if (segment.isEmpty()) {
-                continue;
-            }
-            if (segment.equals(".") || segment.equals("..")) {
+        boolean normal = path.length() > 1;
+        for (int start = 1; start <= path.length(); ) {
+            int slash = path.indexOf('/', start);
+            int end = slash < 0 ? path.length() : slash;
+            int length = end - start;
+            if (length == 0) {
+                normal = false; // an empty segment ('//' or a trailing '/'): dropped below
+            } else if (length <= 2 && path.charAt(start) == '.' && (length == 1 || path.charAt(start + 1) == '.')) {
                 return null;
             }
-            out.append('/').append(segment);
+            start = end + 1;
+        }
+        if (normal) {
+            return path;
+        }
+        StringBuilder out = new StringBuilder(path.length());
+        for (String segment : path.split("/")) {
+            if (!segment.isEmpty()) {
+                out.append('/').append(segment);
+            }
         }
         return out.length() == 0 ? "/" : out.toString();
     }

@@ -12,7 +12,8 @@ final class InMemorySessionRegistry implements SessionRegistry {
     private final Cache<String, Binding> bindings;
 
     InMemorySessionRegistry(long maximumSize) {
-        this.bindings = Caffeine.newBuilder().maximumSize(maximumSize).build();
+        // Maintenance on the calling thread: handing each read-buffer drain to the common pool costs an unpark.
+        this.bindings = Caffeine.newBuilder().maximumSize(maximumSize).executor(Runnable::run).build();
     }
 
     @Override
@@ -22,6 +23,11 @@ final class InMemorySessionRegistry implements SessionRegistry {
 
     @Override
     public Binding claim(String serverId, String workspaceId, String creator) {
+        Binding current = bindings.getIfPresent(serverId);
+        if (current != null && (creator == null || current.creator() != null
+                || !current.workspaceId().equals(workspaceId))) {
+            return current; // nothing to change (every stream of a bound id): no write, no lock
+        }
         return bindings.asMap().compute(serverId, (id, bound) -> {
             if (bound == null) {
                 return new Binding(workspaceId, creator);
