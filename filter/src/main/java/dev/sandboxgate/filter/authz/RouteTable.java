@@ -1,6 +1,7 @@
 package dev.sandboxgate.filter.authz;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,8 +61,13 @@ final class RouteTable {
     }
 
     private final List<Rule> rules = new ArrayList<>();
-    /** The rules by their number of segments, in {@link #rules}' order: a request is matched against its size only. */
-    private List<Rule>[] bySize = emptyIndex();
+    /**
+     * Per number of segments, the rules that can match a request of that size, keyed by the request's second segment
+     * ({@code acp}, {@code fs}, {@code desktop}...), each list in {@link #rules}' order; {@link #anySecond} holds those
+     * for a second segment no rule names literally. Built once: a request is matched against a handful of rules.
+     */
+    private List<Map<String, List<Rule>>> bySecond = List.of();
+    private List<List<Rule>> anySecond = List.of();
 
     private RouteTable() {
     }
@@ -123,10 +129,13 @@ final class RouteTable {
         if (!segments.isEmpty() && segments.get(0).equals("opencode")) {
             return opencode(verb, segments);
         }
-        if (segments.size() >= bySize.length) {
+        int size = segments.size();
+        if (size >= anySecond.size()) {
             return UNKNOWN;
         }
-        for (Rule rule : bySize[segments.size()]) {
+        List<Rule> candidates = size < 2 ? anySecond.get(size)
+                : bySecond.get(size).getOrDefault(segments.get(1), anySecond.get(size));
+        for (Rule rule : candidates) {
             if (matches(rule.pattern(), segments)) {
                 Route route = rule.methods().get(verb);
                 if (route != null) {
@@ -199,23 +208,33 @@ final class RouteTable {
 
     private void index() {
         int longest = rules.stream().mapToInt(rule -> rule.pattern().size()).max().orElse(0);
-        List<Rule>[] index = newIndex(longest + 1);
-        for (Rule rule : rules) {
-            index[rule.pattern().size()].add(rule);
+        List<Map<String, List<Rule>>> second = new ArrayList<>();
+        List<List<Rule>> any = new ArrayList<>();
+        for (int size = 0; size <= longest; size++) {
+            List<Rule> sized = new ArrayList<>();
+            for (Rule rule : rules) {
+                if (rule.pattern().size() == size) {
+                    sized.add(rule);
+                }
+            }
+            List<Rule> unnamed = sized.stream().filter(rule -> !namesSecond(rule)).toList();
+            Map<String, List<Rule>> named = new HashMap<>();
+            for (Rule rule : sized) {
+                if (namesSecond(rule)) {
+                    String literal = rule.pattern().get(1);
+                    named.put(literal, sized.stream()
+                            .filter(r -> !namesSecond(r) || r.pattern().get(1).equals(literal)).toList());
+                }
+            }
+            second.add(Map.copyOf(named));
+            any.add(unnamed);
         }
-        bySize = index;
+        bySecond = List.copyOf(second);
+        anySecond = List.copyOf(any);
     }
 
-    private static List<Rule>[] emptyIndex() {
-        return newIndex(0);
-    }
-
-    @SuppressWarnings("unchecked") // an array of lists: the element type is only ever List<Rule>
-    private static List<Rule>[] newIndex(int size) {
-        List<Rule>[] index = new List[size];
-        for (int i = 0; i < size; i++) {
-            index[i] = new ArrayList<>();
-        }
-        return index;
+    /** Whether the rule's second segment is literal (not an id), so it can only match requests naming it. */
+    private static boolean namesSecond(Rule rule) {
+        return rule.pattern().size() >= 2 && !rule.pattern().get(1).equals(ID);
     }
 }
