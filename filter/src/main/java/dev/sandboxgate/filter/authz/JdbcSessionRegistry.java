@@ -57,6 +57,10 @@ final class JdbcSessionRegistry implements SessionRegistry, AutoCloseable {
     @Override
     public Binding claim(String serverId, String workspaceId, String creator) {
         Binding bound = find(serverId);
+        if (bound != null && (creator == null || bound.creator() != null
+                || !bound.workspaceId().equals(workspaceId))) {
+            return bound; // nothing to record: no connection needed (a settled binding came from the cache)
+        }
         try (Connection connection = open()) {
             if (bound == null) {
                 if (insert(connection, serverId, workspaceId, creator)) {
