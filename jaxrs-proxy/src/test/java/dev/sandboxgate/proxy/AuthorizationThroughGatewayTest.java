@@ -32,6 +32,9 @@ class AuthorizationThroughGatewayTest {
     private static final String INITIALIZE =
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":1}}";
 
+    /** An archive with no entries: its end, two zero blocks. */
+    private static final String EMPTY_TAR = "\0".repeat(1024);
+
     private static RawUpstream upstream;
     private static GatewayServer gateway;
 
@@ -161,7 +164,8 @@ class AuthorizationThroughGatewayTest {
                 Arguments.of("fs.write", "POST", "/v1/fs/move",
                         "{\"from\":\"/workspace/a\",\"to\":\"/workspace/b\",\"overwrite\":true}", WorkspaceRole.MEMBER),
                 Arguments.of("fs.delete", "DELETE", "/v1/fs/entry?path=/workspace/a.txt", null, WorkspaceRole.OWNER),
-                Arguments.of("fs.upload", "POST", "/v1/fs/upload-batch?path=/workspace/d", null, WorkspaceRole.OWNER),
+                Arguments.of("fs.upload", "POST", "/v1/fs/upload-batch?path=/workspace/d", EMPTY_TAR,
+                        WorkspaceRole.MEMBER),
                 Arguments.of("agents.install", "POST", "/v1/agents/mock/install", "{}", WorkspaceRole.OWNER),
                 Arguments.of("config.read", "GET", "/v1/config/mcp?directory=/workspace&mcpName=m", null,
                         WorkspaceRole.OWNER),
@@ -282,8 +286,9 @@ class AuthorizationThroughGatewayTest {
 
     private static RawClient.Response send(Attack attack, String auth) throws Exception {
         byte[] body = attack.body() == null ? null : attack.body().getBytes(StandardCharsets.UTF_8);
+        String type = attack.target().contains("/upload-batch") ? "application/x-tar" : "application/json";
         String head = attack.method() + " " + attack.target() + " HTTP/1.1\r\nHost: gw\r\n" + auth
-                + (body == null ? "" : "\r\nContent-Type: application/json\r\nContent-Length: " + body.length)
+                + (body == null ? "" : "\r\nContent-Type: " + type + "\r\nContent-Length: " + body.length)
                 + "\r\nConnection: close";
         return RawClient.exchange(gateway.baseUrl(), head, body);
     }

@@ -17,6 +17,8 @@ import java.lang.System.Logger.Level;
  *       workspace's owners, may send to or delete it; everyone in the workspace may stream it) or {@code workspace}.
  *   <li>{@code session-registry-size}: how many ACP server bindings are kept in memory (100000).
  *   <li>{@code acp-max-body}: the largest ACP message the gateway reads to classify (2MiB, the sandbox's own limit).
+ *   <li>{@code archive-max-entries} (10000), {@code archive-max-size} (64MiB of file data) and {@code archive-links}
+ *       ({@code refuse}, or {@code inside-root}): what an {@code upload-batch} archive may hold ({@link TarInspector}).
  * </ul>
  */
 public final class Authorization {
@@ -31,6 +33,11 @@ public final class Authorization {
      */
     public static final String BODY_ATTRIBUTE = "dev.sandboxgate.inspectedBody";
     /**
+     * The request attribute holding a {@link RequestBodyInspector} for a body the stage could not read first (an
+     * upload's archive): the proxy shows it the body as it relays it and aborts the upstream request on a refusal.
+     */
+    public static final String BODY_INSPECTOR_ATTRIBUTE = "dev.sandboxgate.bodyInspector";
+    /**
      * A {@code UnaryOperator<byte[]>} the proxy applies to the whole body of a successful response before the client
      * sees it, when the caller may see only part of it ({@code GET /v1/acp} lists every caller's servers). The proxy
      * buffers such a response; the operator returns null for a body it cannot read, which the proxy refuses to pass.
@@ -38,6 +45,9 @@ public final class Authorization {
     public static final String RESPONSE_FILTER_ATTRIBUTE = "dev.sandboxgate.responseFilter";
 
     static final String REGISTRY_SIZE_PARAM = "session-registry-size";
+    static final String ARCHIVE_MAX_ENTRIES_PARAM = "archive-max-entries";
+    static final String ARCHIVE_MAX_SIZE_PARAM = "archive-max-size";
+    static final String ARCHIVE_LINKS_PARAM = "archive-links";
 
     private Authorization() {
     }
@@ -51,6 +61,15 @@ public final class Authorization {
         };
     }
 
+    private static TarInspector.Limits archiveLimits(Settings settings) {
+        String links = settings.optional(ARCHIVE_LINKS_PARAM).orElse("refuse");
+        if (!links.equals("refuse") && !links.equals("inside-root")) {
+            throw settings.invalid(ARCHIVE_LINKS_PARAM, links, "'refuse' or 'inside-root'");
+        }
+        return new TarInspector.Limits(settings.positiveInt(ARCHIVE_MAX_ENTRIES_PARAM, 10_000),
+                settings.size(ARCHIVE_MAX_SIZE_PARAM, 64L << 20), links.equals("inside-root"));
+    }
+
     /** The stage {@code settings} configure, or null when {@code authorization=off}. */
     public static Stage stage(Settings settings) {
         String mode = settings.optional(PARAM).orElse("enforce");
@@ -60,7 +79,7 @@ public final class Authorization {
                 visibility(settings), settings.size(AcpGuard.MAX_BODY_PARAM, 2L << 20), policy, root);
         switch (mode) {
             case "enforce":
-                return new AuthorizationStage(RouteTable.sandboxAgent(), policy, root, acp);
+                return new AuthorizationStage(RouteTable.sandboxAgent(), policy, root, acp, archiveLimits(settings));
             case "off":
                 LOG.log(Level.WARNING, "{0}: init-param ''authorization'' is off: every authenticated caller may use "
                         + "every route of the sandbox", settings.owner());

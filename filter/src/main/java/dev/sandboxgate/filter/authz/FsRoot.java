@@ -64,7 +64,7 @@ final class FsRoot {
     static final String OUTSIDE = "is outside the workspace's root";
 
     /** {@code path} with empty segments dropped, or null if it holds anything that could be read two ways. */
-    private static String normal(String path) {
+    static String normal(String path) {
         if (path.indexOf('\\') >= 0 || PercentDecoding.holdsControl(path)) {
             return null;
         }
