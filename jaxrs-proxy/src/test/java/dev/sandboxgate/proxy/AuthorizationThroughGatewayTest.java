@@ -121,7 +121,23 @@ class AuthorizationThroughGatewayTest {
                         "{\"from\":\"/workspace/a\",\"to\":\"/workspace/b\"}{\"to\":\"/etc/x\"}"),
                 new Attack("POST", "/sandbox/ws_1/v1/fs/move", "{\"from\":\"/workspace/a\"}"),
                 new Attack("POST", "/sandbox/ws_1/v1/fs/move", "{\"from\":\"/workspace/a\",\"to\":\"../../etc\"}"),
+                get("/sandbox/ws_1/v1/fs/file?path=+/etc/passwd"),
+                get("/sandbox/ws_1/v1/fs/file?%70%61%74%68=/etc/passwd"),
+                get("/sandbox/ws_1/v1/fs/file?path=/workspace/a&&path=/etc/passwd"),
+                get("/sandbox/ws_1/v1/fs/file?path=/workspace/a&path"),
+                get("/sandbox/ws_1/v1/fs/stat?pa%zzth=/workspace/a"),
                 get("/sandbox/ws_1/v1/config/mcp?directory=/etc&mcpName=x"),
+                get("/sandbox/ws_1/v1/config/mcp?mcpName=x"),
+                get("/sandbox/ws_1/v1/config/mcp?directory=relative/dir&mcpName=x"),
+                get("/sandbox/ws_1/v1/config/mcp?directory=/workspace&directory=/etc&mcpName=x"),
+                get("/sandbox/ws_1/v1/config/mcp?directory=/workspace&dir%65ctory=/etc&mcpName=x"),
+                get("/sandbox/ws_1/v1/config/skills?dir%65ctory=/root&skillName=x"),
+                new Attack("TRACE", "/sandbox/ws_1/v1/health", null),
+                new Attack("PROPFIND", "/sandbox/ws_1/v1/fs/entries?path=/workspace", null),
+                new Attack("get", "/sandbox/ws_1/v1/health", null),
+                new Attack("OPTIONS", "/sandbox/ws_1/v1/fs/file?path=/workspace/a", null),
+                new Attack("POST", "/sandbox/ws_1/v1/fs/move",
+                        "{\"from\":\"/workspace/a\",\"to\":\"/workspace/b\",\"t\\u006f\":\"/etc/x\"}"),
                 get("/sandbox/ws_1/v1/config/skills?skillName=x"),
                 new Attack("PUT", "/sandbox/ws_1/v1/config/mcp?directory=/workspace/../root&mcpName=x", "{}")));
         return attacks.stream();
@@ -242,14 +258,25 @@ class AuthorizationThroughGatewayTest {
         }
     }
 
-    @Test
-    void aMethodOverrideHeaderIsRefused() throws Exception {
-        RawClient.Response response = RawClient.exchange(gateway.baseUrl(), "POST /sandbox/ws_1/v1/acp/s1 HTTP/1.1\r\n"
-                + "Host: gw\r\n" + OWNER + "\r\nX-HTTP-Method-Override: DELETE\r\nContent-Length: 0\r\n"
-                + "Connection: close", null);
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"X-HTTP-Method-Override", "X-HTTP-Method",
+            "X-Method-Override", "x-http-method-override"})
+    void aMethodOverrideHeaderIsRefused(String header) throws Exception {
+        RawClient.Response response = RawClient.exchange(gateway.baseUrl(), "GET /sandbox/ws_1/v1/health HTTP/1.1\r\n"
+                + "Host: gw\r\n" + OWNER + "\r\n" + header + ": DELETE\r\nConnection: close", null);
 
         assertThat(response.status()).isEqualTo(400);
+        assertThat(response.first("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(response.bodyText()).contains("does not honour");
         assertThat(upstream.nextRequest(0, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void aPlusInTheQueryIsASpaceAsTheSandboxReadsItAndIsForwardedAsSent() throws Exception {
+        RawClient.Response response = send(get("/sandbox/ws_1/v1/fs/stat?path=/workspace/a+b%2Bc"), OWNER);
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(upstream.nextRequest(5, TimeUnit.SECONDS).target()).isEqualTo("/v1/fs/stat?path=/workspace/a+b%2Bc");
     }
 
     @Test
