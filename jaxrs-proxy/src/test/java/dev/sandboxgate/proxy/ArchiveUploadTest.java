@@ -3,6 +3,7 @@ package dev.sandboxgate.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandboxgate.filter.WorkspaceRole;
+import dev.sandboxgate.filter.authz.TarBuilder;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

@@ -3,10 +3,10 @@ package dev.sandboxgate.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandboxgate.filter.WorkspaceRole;
+import dev.sandboxgate.filter.authz.TarBuilder;
 import dev.sandboxgate.proxy.GatewayServer;
 import dev.sandboxgate.proxy.RawClient;
 import dev.sandboxgate.proxy.RoleTokenAuthenticator;
-import dev.sandboxgate.proxy.TarBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

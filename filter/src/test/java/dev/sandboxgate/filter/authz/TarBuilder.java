@@ -1,4 +1,4 @@
-package dev.sandboxgate.proxy;
+package dev.sandboxgate.filter.authz;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
