@@ -105,6 +105,30 @@ class ArchiveUploadIT {
     }
 
     @Test
+    void withLinksAllowedLinksInsideTheRootAreUnpackedAndOthersRefused() throws Exception {
+        Path target = root.resolve("linked");
+        try (GatewayServer linking = GatewayServer.start(sandbox.url(), Map.of("sandbox-token", sandbox.token()),
+                Map.of("authenticators", RoleTokenAuthenticator.class.getName(), "fs-root", root.toString(),
+                        "archive-links", "inside-root"))) {
+            byte[] inside = new TarBuilder().directory("sub").file("sub/f.txt", "shared").symlink("l", "sub")
+                    .hardLink("h.txt", target + "/sub/f.txt").build();
+            RawClient.Response unpacked = upload(linking, target, inside);
+            assertThat(unpacked.status()).as(unpacked.bodyText()).isEqualTo(200);
+            assertThat(Files.readSymbolicLink(target.resolve("l"))).isEqualTo(Path.of("sub"));
+            assertThat(Files.readString(target.resolve("h.txt"))).isEqualTo("shared");
+            assertThat(Files.isSameFile(target.resolve("h.txt"), target.resolve("sub/f.txt"))).isTrue();
+
+            String before = listing();
+            Path other = root.resolve("linked-out");
+            RawClient.Response refused = upload(linking, other, new TarBuilder()
+                    .symlink("out", "../../outside").build());
+            assertThat(refused.status()).as(refused.bodyText()).isEqualTo(403);
+            assertThat(Files.exists(other, LinkOption.NOFOLLOW_LINKS)).isFalse();
+            assertThat(listing()).isEqualTo(before);
+        }
+    }
+
+    @Test
     void theSandboxAloneWritesThroughALinkSoTheGatewayMust() throws Exception {
         Path target = root.resolve("direct");
         byte[] archive = new TarBuilder().symlink("link", outside.toString())
@@ -123,7 +147,11 @@ class ArchiveUploadIT {
     }
 
     private static RawClient.Response upload(Path target, byte[] archive) throws IOException {
-        return RawClient.exchange(gateway.baseUrl(), "POST /sandbox/ws_1/v1/fs/upload-batch?path=" + target
+        return upload(gateway, target, archive);
+    }
+
+    private static RawClient.Response upload(GatewayServer through, Path target, byte[] archive) throws IOException {
+        return RawClient.exchange(through.baseUrl(), "POST /sandbox/ws_1/v1/fs/upload-batch?path=" + target
                 + " HTTP/1.1\r\nHost: gw\r\n" + MEMBER + "\r\nContent-Type: application/x-tar\r\nContent-Length: "
                 + archive.length + "\r\nConnection: close", archive);
     }
