@@ -45,12 +45,12 @@ class TomcatContainerErrorsTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = RawUpstream.healthy();
-        tomcat = gatewayOnTomcat(true);
+        tomcat = gatewayOnTomcat(true, upstream.url());
         baseUrl = "http://127.0.0.1:" + tomcat.getConnector().getLocalPort();
     }
 
     /** The gateway as a WAR deploys it, on a Tomcat with or without the problem+json error report valve. */
-    private static Tomcat gatewayOnTomcat(boolean valve) throws Exception {
+    private static Tomcat gatewayOnTomcat(boolean valve, String sandboxUrl) throws Exception {
         Path base = Files.createTempDirectory("tomcat-gateway");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
@@ -77,7 +77,7 @@ class TomcatContainerErrorsTest {
 
         Wrapper proxy = Tomcat.addServlet(context, "SandboxProxyServlet", SandboxProxyServlet.class.getName());
         proxy.setAsyncSupported(true);
-        proxy.addInitParameter("sandbox-url", upstream.url());
+        proxy.addInitParameter("sandbox-url", sandboxUrl);
         proxy.addInitParameter("sandbox-token", GatewayServer.SANDBOX_TOKEN);
         context.addServletMappingDecoded("/sandbox/*", "SandboxProxyServlet");
 
@@ -131,9 +131,37 @@ class TomcatContainerErrorsTest {
         assertThat(upstream.nextRequest(5, java.util.concurrent.TimeUnit.SECONDS).target()).isEqualTo("/v1/health");
     }
 
+    /**
+     * The error page must not turn an aborted relay into a complete answer: on a committed response Tomcat includes
+     * the error page (which writes nothing then) and closes the connection, so the client sees no final chunk.
+     */
+    @Test
+    void aBodyTheSandboxBreaksOffStillLooksCutShort() throws Exception {
+        try (RawUpstream breaking = new RawUpstream((head, in, out) -> {
+            RawUpstream.writeHead(out, 200, "Content-Type: application/octet-stream", "Transfer-Encoding: chunked",
+                    "Connection: close");
+            RawUpstream.writeChunk(out, new byte[20_000]);
+            RawUpstream.writeChunk(out, new byte[20_000]);
+        })) {
+            Tomcat gateway = gatewayOnTomcat(true, breaking.url());
+            try {
+                RawClient.Response response = RawClient.exchange("http://127.0.0.1:"
+                        + gateway.getConnector().getLocalPort(), "GET /sandbox/ws/v1/fs/file?path=/workspace/big HTTP/1.1\r\n"
+                        + "Host: gw\r\nAuthorization: Bearer " + GatewayServer.APP_TOKEN, null);
+
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.complete()).as("client can tell the body was cut short").isFalse();
+                assertThat(response.bodyText()).doesNotContain("problem");
+            } finally {
+                gateway.stop();
+                gateway.destroy();
+            }
+        }
+    }
+
     @Test
     void withoutTheValveTomcatAnswersAnInvalidUriWithItsHtmlPage() throws Exception {
-        Tomcat plain = gatewayOnTomcat(false);
+        Tomcat plain = gatewayOnTomcat(false, upstream.url());
         try {
             RawClient.Response response = RawClient.exchange("http://127.0.0.1:" + plain.getConnector().getLocalPort(),
                     "GET /sandbox/ws/v1/%zz/health HTTP/1.1" + AUTH, null);
