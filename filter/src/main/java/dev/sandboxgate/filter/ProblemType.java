@@ -47,6 +47,10 @@ public enum ProblemType {
     SESSION_NOT_FOUND(404, "session-not-found", "No such session"),
     /** The sandbox answered something the gateway had to read (to filter it) and could not. */
     UPSTREAM_INVALID(502, "upstream-invalid", "Unexpected answer from the sandbox"),
+    /** An upload archive that is not one plain tar every reader reads alike (format, PAX records, limits). */
+    ARCHIVE_INVALID(400, "archive-invalid", "Archive not accepted"),
+    /** An upload archive entry that could write outside its directory: absolute, {@code ..}, link, device, FIFO. */
+    ARCHIVE_ENTRY_FORBIDDEN(403, "archive-entry-forbidden", "Archive entry not allowed"),
     /** No sandbox serves the workspace the path names ({@code sandbox-directory}). */
     WORKSPACE_NOT_FOUND(404, "workspace-not-found", "No sandbox for this workspace"),
     /** The {@code sandbox-directory} could not name the workspace's sandbox (its database is down, a row is unusable). */

@@ -40,6 +40,19 @@ public final class Problems {
         response.flushBuffer();
     }
 
+    /**
+     * The body for a request the container itself refused before the gateway's code could run (a malformed request
+     * line, an invalid URI): {@code urn:sandbox-gate:problem:container-<status>}, a fixed title, nothing from the
+     * request. The launcher's Jetty handler and the Tomcat valve ({@code sandbox-gate-tomcat}) write the same bytes.
+     */
+    public static byte[] containerError(int status) {
+        int code = status >= 400 && status <= 599 ? status : 500;
+        return ("{\"type\":\"urn:sandbox-gate:problem:container-" + code + "\",\"title\":\"" + CONTAINER_TITLE
+                + "\",\"status\":" + code + "}").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    private static final String CONTAINER_TITLE = "Refused by the container";
+
     static byte[] render(ProblemType type, String detail, String requestId) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator json = JSON.createGenerator(out)) {

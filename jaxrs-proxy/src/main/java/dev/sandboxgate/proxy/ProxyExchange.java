@@ -4,7 +4,9 @@ import dev.sandboxgate.filter.ExchangeOutcome.EndedBy;
 import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
+import dev.sandboxgate.filter.Refusal;
 import dev.sandboxgate.filter.authz.Authorization;
+import dev.sandboxgate.filter.authz.RequestBodyInspector;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -42,7 +44,8 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     private AsyncContext async;
     private volatile CompletableFuture<HttpResponse<Void>> pending;
     private volatile ResponseRelay relay;
-    private volatile boolean bodyTooLarge;
+    /** Why the request body was refused while relayed (too large, or its inspector said no), or null. */
+    private volatile Refusal bodyRefusal;
     private volatile boolean relayedWhole;
     private volatile RequestBodyPublisher requestBody;
     private volatile long inspectedBodyLength = -1;
@@ -70,8 +73,10 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
             body = HttpRequest.BodyPublishers.ofByteArray(inspected);
             inspectedBodyLength = inspected.length;
         } else if (hasBody) {
+            RequestBodyInspector inspector = request.getAttribute(Authorization.BODY_INSPECTOR_ATTRIBUTE)
+                    instanceof RequestBodyInspector set ? set : null;
             RequestBodyPublisher publisher = new RequestBodyPublisher(request.getInputStream(),
-                    upstream.settings().maxRequestBody(), () -> bodyTooLarge = true);
+                    upstream.settings().maxRequestBody(), inspector, refusal -> bodyRefusal = refusal);
             requestBody = publisher;
             long length = request.getContentLengthLong();
             body = length >= 0 ? HttpRequest.BodyPublishers.fromPublisher(publisher, length)
@@ -194,9 +199,9 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
             }
             return;
         }
-        if (bodyTooLarge) {
-            answer(ProblemType.PAYLOAD_TOO_LARGE, "The request body exceeds the gateway's limit of "
-                    + upstream.settings().maxRequestBody() + " bytes.");
+        Refusal refused = bodyRefusal;
+        if (refused != null) {
+            answer(refused.type(), refused.detail());
         } else if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
             answer(ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.");
         } else if (cause instanceof HttpTimeoutException) {

@@ -1,5 +1,8 @@
 package dev.sandboxgate.proxy;
 
+import dev.sandboxgate.filter.ProblemType;
+import dev.sandboxgate.filter.Refusal;
+import dev.sandboxgate.filter.authz.RequestBodyInspector;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import java.io.IOException;
@@ -7,18 +10,25 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Streams the client's request body to the upstream request as the container delivers it: Servlet non-blocking reads
  * driven by the HTTP client's demand, so no thread waits on a slow upload and the body is never held in memory.
  * A body that grows past the limit fails the upstream request, which the exchange answers with 413.
+ *
+ * <p>With a {@link RequestBodyInspector} (an upload's archive), every chunk is inspected before it is relayed, and the
+ * last chunk read is held back until the next one has passed, or, at the end, until the inspector has judged the whole
+ * body: a refused body fails the upstream request, which the HTTP client aborts, so the sandbox never receives the end
+ * of it (it unpacks only a whole body).
  */
 final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Subscription, ReadListener {
     private static final int READ_SIZE = 16 * 1024;
 
     private final ServletInputStream in;
     private final long maxBytes;
-    private final Runnable onTooLarge;
+    private final RequestBodyInspector inspector;
+    private final Consumer<Refusal> onRefused;
     private final AtomicLong demand = new AtomicLong();
     private final AtomicInteger wip = new AtomicInteger();
     private volatile Flow.Subscriber<? super ByteBuffer> subscriber;
@@ -26,11 +36,20 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
     private volatile Throwable readFailure;
     private volatile boolean done;
     private volatile long total;
+    /** Inspected, not yet relayed: with an inspector, the latest chunk waits for the verdict on what follows it. */
+    private ByteBuffer held;
+    private boolean judged;
 
-    RequestBodyPublisher(ServletInputStream in, long maxBytes, Runnable onTooLarge) {
+    /**
+     * @param inspector null, or what judges the body as it passes
+     * @param onRefused told why, before the upstream request fails, when the body is too large or refused
+     */
+    RequestBodyPublisher(ServletInputStream in, long maxBytes, RequestBodyInspector inspector,
+                         Consumer<Refusal> onRefused) {
         this.in = in;
         this.maxBytes = maxBytes;
-        this.onTooLarge = onTooLarge;
+        this.inspector = inspector;
+        this.onRefused = onRefused;
     }
 
     @Override
@@ -103,6 +122,20 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
         }
         while (demand.get() > 0) {
             if (allRead || in.isFinished()) {
+                if (!judged && inspector != null) {
+                    judged = true;
+                    Refusal refusal = inspector.finish();
+                    if (refusal != null) {
+                        refuse(refusal);
+                        return;
+                    }
+                }
+                if (held != null) {
+                    ByteBuffer last = held;
+                    held = null;
+                    relay(s, last);
+                    continue;
+                }
                 done = true;
                 s.onComplete();
                 return;
@@ -113,22 +146,45 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
             byte[] chunk = new byte[READ_SIZE];
             int n = in.read(chunk);
             if (n < 0) {
-                done = true;
-                s.onComplete();
-                return;
+                allRead = true;
+                continue;
             }
             if (n == 0) {
                 continue;
             }
             total = total + n; // only the one draining thread adds
             if (total > maxBytes) {
-                onTooLarge.run();
-                fail(new IOException("request body exceeds the gateway's limit"));
+                refuse(Refusal.of(ProblemType.PAYLOAD_TOO_LARGE, "The request body exceeds the gateway's limit of "
+                        + maxBytes + " bytes."));
                 return;
             }
-            demand.decrementAndGet();
-            s.onNext(ByteBuffer.wrap(chunk, 0, n));
+            ByteBuffer read = ByteBuffer.wrap(chunk, 0, n);
+            if (inspector == null) {
+                relay(s, read);
+                continue;
+            }
+            Refusal refusal = inspector.inspect(read.asReadOnlyBuffer());
+            if (refusal != null) {
+                refuse(refusal);
+                return;
+            }
+            ByteBuffer previous = held;
+            held = read;
+            if (previous != null) {
+                relay(s, previous);
+            }
         }
+    }
+
+    private void relay(Flow.Subscriber<? super ByteBuffer> s, ByteBuffer chunk) {
+        demand.decrementAndGet();
+        s.onNext(chunk);
+    }
+
+    private void refuse(Refusal refusal) {
+        held = null;
+        onRefused.accept(refusal);
+        fail(new IOException("request body refused: " + refusal.type().uri()));
     }
 
     private void fail(Throwable t) {

@@ -140,8 +140,49 @@ class AcpAuthorizationTest {
                 "operation-forbidden");
     }
 
+    @Test
+    void aMemberCannotLoadASessionWithALocalMcpServer() throws Exception {
+        String load = "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"session/load\",\"params\":{\"sessionId\":\"s1\","
+                + "\"cwd\":\"/workspace\",\"mcpServers\":[{\"name\":\"x\",\"command\":\"sh\",\"args\":[],\"env\":[]}]}}";
+        RawClient.Response response = post("/ws_m/v1/acp/s-load?agent=mock", as(WorkspaceRole.MEMBER, "ws_m", "mia"),
+                load);
+        assertRefused(response, 403, "operation-forbidden");
+        assertThat(response.bodyText()).contains("'acp.local-mcp'");
+    }
+
+    @Test
+    void aBatchWhoseEveryMessagePassesIsForwardedByteForByte() throws Exception {
+        String batch = "[ {\"jsonrpc\":\"2.0\",\"method\":\"session/cancel\",\"params\":{\"sessionId\":\"s\"}},\n"
+                + "  {\"jsonrpc\":\"2.0\",\"id\":9,\"result\":{\"outcome\":{\"outcome\":\"cancelled\"}}} ]";
+        assertForwarded(post("/ws_m/v1/acp/s-batch?agent=mock", as(WorkspaceRole.MEMBER, "ws_m", "mia"), batch),
+                batch);
+        String refusedElement = "[{\"jsonrpc\":\"2.0\",\"method\":\"session/cancel\",\"params\":{}},"
+                + "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"session/new\",\"params\":{\"cwd\":\"/etc\"}}]";
+        assertRefused(post("/ws_m/v1/acp/s-batch", as(WorkspaceRole.MEMBER, "ws_m", "mia"), refusedElement), 403,
+                "fs-path-outside-root");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"application/jsonx", "text/json", "application/json-seq", "text/plain",
+            "application/x-www-form-urlencoded"})
+    void anAcpMessageOfAnotherMediaTypeIsRefused(String type) throws Exception {
+        assertRefused(send(gateway, "POST", "/ws_m/v1/acp/s-media?agent=mock", as(WorkspaceRole.MEMBER, "ws_m", "mia"),
+                type, "{\"jsonrpc\":\"2.0\",\"method\":\"x\"}"), 400, "bad-request");
+    }
+
+    @Test
+    void anAcpMessageWithACharsetParameterIsJson() throws Exception {
+        String body = "{\"jsonrpc\":\"2.0\",\"method\":\"x\"}";
+        assertForwarded(send(gateway, "POST", "/ws_m/v1/acp/s-charset?agent=mock",
+                as(WorkspaceRole.MEMBER, "ws_m", "mia"), "Application/JSON; charset=utf-8", body), body);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"\\u006dethod\":\"session/new\"}",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":{\"a\":{\"b\":1,\"b\":2}}}",
+            "[{\"jsonrpc\":\"2.0\",\"method\":\"x\"},{\"jsonrpc\":\"2.0\",\"method\":\"y\",\"method\":\"z\"}]",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\"}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"x\"}",
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\"",
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"method\":\"session/new\"}",
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\"} {\"method\":\"session/new\"}",

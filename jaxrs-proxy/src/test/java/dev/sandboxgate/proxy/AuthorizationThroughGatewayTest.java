@@ -32,6 +32,9 @@ class AuthorizationThroughGatewayTest {
     private static final String INITIALIZE =
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":1}}";
 
+    /** An archive with no entries: its end, two zero blocks. */
+    private static final String EMPTY_TAR = "\0".repeat(1024);
+
     private static RawUpstream upstream;
     private static GatewayServer gateway;
 
@@ -118,7 +121,23 @@ class AuthorizationThroughGatewayTest {
                         "{\"from\":\"/workspace/a\",\"to\":\"/workspace/b\"}{\"to\":\"/etc/x\"}"),
                 new Attack("POST", "/sandbox/ws_1/v1/fs/move", "{\"from\":\"/workspace/a\"}"),
                 new Attack("POST", "/sandbox/ws_1/v1/fs/move", "{\"from\":\"/workspace/a\",\"to\":\"../../etc\"}"),
+                get("/sandbox/ws_1/v1/fs/file?path=+/etc/passwd"),
+                get("/sandbox/ws_1/v1/fs/file?%70%61%74%68=/etc/passwd"),
+                get("/sandbox/ws_1/v1/fs/file?path=/workspace/a&&path=/etc/passwd"),
+                get("/sandbox/ws_1/v1/fs/file?path=/workspace/a&path"),
+                get("/sandbox/ws_1/v1/fs/stat?pa%zzth=/workspace/a"),
                 get("/sandbox/ws_1/v1/config/mcp?directory=/etc&mcpName=x"),
+                get("/sandbox/ws_1/v1/config/mcp?mcpName=x"),
+                get("/sandbox/ws_1/v1/config/mcp?directory=relative/dir&mcpName=x"),
+                get("/sandbox/ws_1/v1/config/mcp?directory=/workspace&directory=/etc&mcpName=x"),
+                get("/sandbox/ws_1/v1/config/mcp?directory=/workspace&dir%65ctory=/etc&mcpName=x"),
+                get("/sandbox/ws_1/v1/config/skills?dir%65ctory=/root&skillName=x"),
+                new Attack("TRACE", "/sandbox/ws_1/v1/health", null),
+                new Attack("PROPFIND", "/sandbox/ws_1/v1/fs/entries?path=/workspace", null),
+                new Attack("get", "/sandbox/ws_1/v1/health", null),
+                new Attack("OPTIONS", "/sandbox/ws_1/v1/fs/file?path=/workspace/a", null),
+                new Attack("POST", "/sandbox/ws_1/v1/fs/move",
+                        "{\"from\":\"/workspace/a\",\"to\":\"/workspace/b\",\"t\\u006f\":\"/etc/x\"}"),
                 get("/sandbox/ws_1/v1/config/skills?skillName=x"),
                 new Attack("PUT", "/sandbox/ws_1/v1/config/mcp?directory=/workspace/../root&mcpName=x", "{}")));
         return attacks.stream();
@@ -161,7 +180,8 @@ class AuthorizationThroughGatewayTest {
                 Arguments.of("fs.write", "POST", "/v1/fs/move",
                         "{\"from\":\"/workspace/a\",\"to\":\"/workspace/b\",\"overwrite\":true}", WorkspaceRole.MEMBER),
                 Arguments.of("fs.delete", "DELETE", "/v1/fs/entry?path=/workspace/a.txt", null, WorkspaceRole.OWNER),
-                Arguments.of("fs.upload", "POST", "/v1/fs/upload-batch?path=/workspace/d", null, WorkspaceRole.OWNER),
+                Arguments.of("fs.upload", "POST", "/v1/fs/upload-batch?path=/workspace/d", EMPTY_TAR,
+                        WorkspaceRole.MEMBER),
                 Arguments.of("agents.install", "POST", "/v1/agents/mock/install", "{}", WorkspaceRole.OWNER),
                 Arguments.of("config.read", "GET", "/v1/config/mcp?directory=/workspace&mcpName=m", null,
                         WorkspaceRole.OWNER),
@@ -238,14 +258,25 @@ class AuthorizationThroughGatewayTest {
         }
     }
 
-    @Test
-    void aMethodOverrideHeaderIsRefused() throws Exception {
-        RawClient.Response response = RawClient.exchange(gateway.baseUrl(), "POST /sandbox/ws_1/v1/acp/s1 HTTP/1.1\r\n"
-                + "Host: gw\r\n" + OWNER + "\r\nX-HTTP-Method-Override: DELETE\r\nContent-Length: 0\r\n"
-                + "Connection: close", null);
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"X-HTTP-Method-Override", "X-HTTP-Method",
+            "X-Method-Override", "x-http-method-override"})
+    void aMethodOverrideHeaderIsRefused(String header) throws Exception {
+        RawClient.Response response = RawClient.exchange(gateway.baseUrl(), "GET /sandbox/ws_1/v1/health HTTP/1.1\r\n"
+                + "Host: gw\r\n" + OWNER + "\r\n" + header + ": DELETE\r\nConnection: close", null);
 
         assertThat(response.status()).isEqualTo(400);
+        assertThat(response.first("Content-Type")).isEqualTo("application/problem+json");
+        assertThat(response.bodyText()).contains("does not honour");
         assertThat(upstream.nextRequest(0, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void aPlusInTheQueryIsASpaceAsTheSandboxReadsItAndIsForwardedAsSent() throws Exception {
+        RawClient.Response response = send(get("/sandbox/ws_1/v1/fs/stat?path=/workspace/a+b%2Bc"), OWNER);
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(upstream.nextRequest(5, TimeUnit.SECONDS).target()).isEqualTo("/v1/fs/stat?path=/workspace/a+b%2Bc");
     }
 
     @Test
@@ -282,8 +313,9 @@ class AuthorizationThroughGatewayTest {
 
     private static RawClient.Response send(Attack attack, String auth) throws Exception {
         byte[] body = attack.body() == null ? null : attack.body().getBytes(StandardCharsets.UTF_8);
+        String type = attack.target().contains("/upload-batch") ? "application/x-tar" : "application/json";
         String head = attack.method() + " " + attack.target() + " HTTP/1.1\r\nHost: gw\r\n" + auth
-                + (body == null ? "" : "\r\nContent-Type: application/json\r\nContent-Length: " + body.length)
+                + (body == null ? "" : "\r\nContent-Type: " + type + "\r\nContent-Length: " + body.length)
                 + "\r\nConnection: close";
         return RawClient.exchange(gateway.baseUrl(), head, body);
     }

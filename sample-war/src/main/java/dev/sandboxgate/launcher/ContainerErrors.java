@@ -7,7 +7,6 @@ import java.util.List;
 import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -62,9 +61,13 @@ final class ContainerErrors {
         response.write(true, ByteBuffer.wrap(body(status)), callback);
     }
 
-    /** Only integers and Jetty's fixed ASCII reason phrases go in, so nothing needs escaping. */
+    /**
+     * Only the status goes in, so nothing needs escaping. The same bytes as the WAR's {@code Problems.containerError}
+     * (which this class loader cannot see) and the Tomcat valve.
+     */
     static byte[] body(int status) {
-        return ("{\"type\":\"urn:sandbox-gate:problem:container-" + status + "\",\"title\":\""
-                + HttpStatus.getMessage(status) + "\",\"status\":" + status + "}").getBytes(StandardCharsets.US_ASCII);
+        return ("{\"type\":\"urn:sandbox-gate:problem:container-" + status
+                + "\",\"title\":\"Refused by the container\",\"status\":" + status + "}")
+                .getBytes(StandardCharsets.US_ASCII);
     }
 }

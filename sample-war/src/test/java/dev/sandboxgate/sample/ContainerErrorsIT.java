@@ -24,6 +24,14 @@ class ContainerErrorsIT {
             assertProblem(RawClient.exchange(base, "GET /sandbox/ws/v1/fs/a%2Fb HTTP/1.1" + auth, null), 400);
             assertProblem(RawClient.exchange(base, "GET /sandbox/ws//v1/health HTTP/1.1" + auth, null), 400);
             assertProblem(RawClient.exchange(base, "GET /sandbox/ws/v1/%25 HTTP/1.1" + auth, null), 400);
+            assertProblem(RawClient.exchange(base, "GET /sandbox/ws/v1/%zz/health HTTP/1.1" + auth, null), 400);
+            assertProblem(RawClient.exchange(base, "GET /sandbox/ws/v1/fs/file% HTTP/1.1" + auth, null), 400);
+            // An invalid encoding in the query reaches the gateway, which refuses it in the same format.
+            RawClient.Response query = RawClient.exchange(base, "GET /sandbox/ws/v1/fs/file?path=%zz HTTP/1.1" + auth,
+                    null);
+            assertThat(query.status()).isEqualTo(400);
+            assertThat(query.first("Content-Type")).isEqualTo("application/problem+json");
+            assertThat(query.bodyText()).startsWith("{\"type\":\"urn:sandbox-gate:problem:");
             assertProblem(RawClient.exchange(base, "GET /not-the-mount HTTP/1.1" + auth, null), 404);
             assertProblem(RawClient.exchange(base, "GARBAGE", null), 400);
             assertThat(upstream.requestCount()).as("requests that reached the sandbox").isZero();
@@ -37,7 +45,7 @@ class ContainerErrorsIT {
         assertThat(response.status()).isEqualTo(status);
         assertThat(response.first("Content-Type")).isEqualTo("application/problem+json");
         assertThat(response.bodyText())
-                .isEqualTo("{\"type\":\"urn:sandbox-gate:problem:container-" + status + "\",\"title\":\""
-                        + (status == 404 ? "Not Found" : "Bad Request") + "\",\"status\":" + status + "}");
+                .isEqualTo("{\"type\":\"urn:sandbox-gate:problem:container-" + status
+                        + "\",\"title\":\"Refused by the container\",\"status\":" + status + "}");
     }
 }

@@ -93,7 +93,7 @@ class RolePolicyMatrixIT {
                 new Cell("fs.write", member, "POST", "/v1/fs/move", JSON,
                         "{\"from\":\"{root}/w-{role}.txt\",\"to\":\"{root}/moved-{role}.txt\"}"),
                 new Cell("acp.local-mcp", owner, "POST", "/v1/acp/mcp-{role}?agent=mock", JSON, LOCAL_MCP),
-                new Cell("fs.upload", owner, "POST", "/v1/fs/upload-batch?path={root}/up-{role}",
+                new Cell("fs.upload", member, "POST", "/v1/fs/upload-batch?path={root}/up-{role}",
                         "application/x-tar", "\0".repeat(1024)),
                 new Cell("fs.delete", owner, "DELETE", "/v1/fs/entry?path={root}/del-{role}.txt", null, null),
                 new Cell("agents.install", owner, "POST", "/v1/agents/mock/install", JSON, "{}"),

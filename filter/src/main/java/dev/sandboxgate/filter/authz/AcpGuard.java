@@ -92,8 +92,7 @@ final class AcpGuard {
 
     /** Reads and classifies the JSON-RPC body of a POST. */
     private Refusal inspect(HttpServletRequest request, String workspace, WorkspaceRole role) {
-        String type = request.getContentType();
-        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+        if (!AuthorizationStage.mediaType(request.getContentType()).equals("application/json")) {
             return Refusal.of(ProblemType.BAD_REQUEST, "An ACP message is JSON (Content-Type: application/json).");
         }
         if (request.getContentLengthLong() > maxBody) {

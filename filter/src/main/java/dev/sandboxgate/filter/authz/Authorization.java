@@ -23,6 +23,8 @@ import java.time.Clock;
  *   <li>{@code session-registry-size}: how many ACP server bindings are kept in memory, or cached with {@code jdbc}
  *       (100000).
  *   <li>{@code acp-max-body}: the largest ACP message the gateway reads to classify (2MiB, the sandbox's own limit).
+ *   <li>{@code archive-max-entries} (10000), {@code archive-max-size} (64MiB of file data) and {@code archive-links}
+ *       ({@code refuse}, or {@code inside-root}): what an {@code upload-batch} archive may hold ({@link TarInspector}).
  * </ul>
  */
 public final class Authorization {
@@ -37,6 +39,11 @@ public final class Authorization {
      */
     public static final String BODY_ATTRIBUTE = "dev.sandboxgate.inspectedBody";
     /**
+     * The request attribute holding a {@link RequestBodyInspector} for a body the stage could not read first (an
+     * upload's archive): the proxy shows it the body as it relays it and aborts the upstream request on a refusal.
+     */
+    public static final String BODY_INSPECTOR_ATTRIBUTE = "dev.sandboxgate.bodyInspector";
+    /**
      * A {@code UnaryOperator<byte[]>} the proxy applies to the whole body of a successful response before the client
      * sees it, when the caller may see only part of it ({@code GET /v1/acp} lists every caller's servers). The proxy
      * buffers such a response; the operator returns null for a body it cannot read, which the proxy refuses to pass.
@@ -45,6 +52,9 @@ public final class Authorization {
 
     static final String REGISTRY_PARAM = "session-registry";
     static final String REGISTRY_SIZE_PARAM = "session-registry-size";
+    static final String ARCHIVE_MAX_ENTRIES_PARAM = "archive-max-entries";
+    static final String ARCHIVE_MAX_SIZE_PARAM = "archive-max-size";
+    static final String ARCHIVE_LINKS_PARAM = "archive-links";
 
     private Authorization() {
     }
@@ -74,6 +84,15 @@ public final class Authorization {
         };
     }
 
+    private static TarInspector.Limits archiveLimits(Settings settings) {
+        String links = settings.optional(ARCHIVE_LINKS_PARAM).orElse("refuse");
+        if (!links.equals("refuse") && !links.equals("inside-root")) {
+            throw settings.invalid(ARCHIVE_LINKS_PARAM, links, "'refuse' or 'inside-root'");
+        }
+        return new TarInspector.Limits(settings.positiveInt(ARCHIVE_MAX_ENTRIES_PARAM, 10_000),
+                settings.size(ARCHIVE_MAX_SIZE_PARAM, 64L << 20), links.equals("inside-root"));
+    }
+
     /**
      * The stage {@code settings} configure, or null when {@code authorization=off}. The stage is
      * {@link AutoCloseable} when its session registry holds resources (a database pool): close it with the filter.
@@ -88,7 +107,8 @@ public final class Authorization {
             case "enforce": {
                 SessionRegistry registry = registry(settings);
                 AcpGuard acp = new AcpGuard(registry, visibility, maxBody, policy, root);
-                Stage stage = new AuthorizationStage(RouteTable.sandboxAgent(), policy, root, acp);
+                Stage stage = new AuthorizationStage(RouteTable.sandboxAgent(), policy, root, acp,
+                        archiveLimits(settings));
                 return registry instanceof AutoCloseable resources ? new ClosingStage(stage, resources) : stage;
             }
             case "off":

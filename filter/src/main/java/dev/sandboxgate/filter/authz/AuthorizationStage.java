@@ -37,12 +37,15 @@ final class AuthorizationStage implements Stage {
     private final RolePolicy policy;
     private final FsRoot fsRoot;
     private final AcpGuard acp;
+    private final TarInspector.Limits archiveLimits;
 
-    AuthorizationStage(RouteTable routes, RolePolicy policy, FsRoot fsRoot, AcpGuard acp) {
+    AuthorizationStage(RouteTable routes, RolePolicy policy, FsRoot fsRoot, AcpGuard acp,
+                       TarInspector.Limits archiveLimits) {
         this.routes = routes;
         this.policy = policy;
         this.fsRoot = fsRoot;
         this.acp = acp;
+        this.archiveLimits = archiveLimits;
     }
 
     @Override
@@ -140,6 +143,7 @@ final class AuthorizationStage implements Stage {
             case QUERY_PATH -> confineOne("path", query.values("path"), workspace);
             case QUERY_DIRECTORY -> confineOne("directory", query.values("directory"), workspace);
             case MOVE_BODY -> confineMove(request, workspace);
+            case ARCHIVE_BODY -> inspectArchive(request, query.values("path"), workspace);
             default -> null;
         };
     }
@@ -167,8 +171,7 @@ final class AuthorizationStage implements Stage {
      * and hand the very bytes received to the proxy ({@link Authorization#BODY_ATTRIBUTE}).
      */
     private Refusal confineMove(HttpServletRequest request, String workspace) {
-        String type = request.getContentType();
-        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+        if (!mediaType(request.getContentType()).equals("application/json")) {
             return Refusal.of(ProblemType.BAD_REQUEST, "A move is a JSON body (Content-Type: application/json).");
         }
         if (request.getContentLengthLong() > MAX_INSPECTED_BODY) {
@@ -211,6 +214,38 @@ final class AuthorizationStage implements Stage {
             request.setAttribute(Authorization.BODY_ATTRIBUTE, body);
         }
         return refusal;
+    }
+
+    /**
+     * An upload's target directory is held to the root like any {@code path}; its archive is too large to read
+     * first, so the proxy shows it to a {@link TarInspector} while relaying it
+     * ({@link Authorization#BODY_INSPECTOR_ATTRIBUTE}), which aborts the upload at the first entry refused.
+     */
+    private Refusal inspectArchive(HttpServletRequest request, List<String> target, String workspace) {
+        Refusal refusal = confineOne("path", target, workspace);
+        if (refusal != null) {
+            return refusal;
+        }
+        if (!mediaType(request.getContentType()).equals("application/x-tar")) {
+            return Refusal.of(ProblemType.BAD_REQUEST, "An upload is an uncompressed tar archive (Content-Type: "
+                    + "application/x-tar).");
+        }
+        String encoding = request.getHeader("Content-Encoding");
+        if (encoding != null && !encoding.trim().equalsIgnoreCase("identity")) {
+            return Refusal.of(ProblemType.BAD_REQUEST, "An upload is sent without a Content-Encoding.");
+        }
+        request.setAttribute(Authorization.BODY_INSPECTOR_ATTRIBUTE,
+                new TarInspector(fsRoot.rootOf(workspace), FsRoot.normal(target.get(0)), archiveLimits));
+        return null;
+    }
+
+    /** The media type of a {@code Content-Type} without its parameters, lower case; empty when there is none. */
+    static String mediaType(String contentType) {
+        if (contentType == null) {
+            return "";
+        }
+        int semicolon = contentType.indexOf(';');
+        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
     }
 
     private static String name(WorkspaceRole role) {

@@ -71,7 +71,7 @@ final class FsRoot {
      * {@code path} (absolute) with empty segments dropped, or null if it holds anything that could be read two ways.
      * Runs on every filesystem request: a path that is already normal is returned as it is, without copying.
      */
-    private static String normal(String path) {
+    static String normal(String path) {
         if (path.indexOf('\\') >= 0 || PercentDecoding.holdsControl(path)) {
             return null;
         }

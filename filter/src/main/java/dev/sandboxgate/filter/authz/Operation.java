@@ -24,11 +24,10 @@ public enum Operation {
     /** Write a file, mkdir, move. */
     FS_WRITE("fs.write", WorkspaceRole.MEMBER),
     /**
-     * {@code upload-batch}: the sandbox unpacks a tar, following symbolic and hard links in it out of any directory.
-     * Until the gateway inspects archives, only owners (who may run commands anyway) may upload one; set
-     * {@code fs.upload=member} to accept that risk.
+     * {@code upload-batch}: the sandbox unpacks a tar and would follow symbolic and hard links in it out of any
+     * directory; the gateway inspects every entry as the archive is relayed ({@code TarInspector}), so members may.
      */
-    FS_UPLOAD("fs.upload", WorkspaceRole.OWNER),
+    FS_UPLOAD("fs.upload", WorkspaceRole.MEMBER),
     FS_DELETE("fs.delete", WorkspaceRole.OWNER),
     /** MCP and skills configuration: MCP entries may carry secrets (env, headers), so owner by default. */
     CONFIG_READ("config.read", WorkspaceRole.OWNER),

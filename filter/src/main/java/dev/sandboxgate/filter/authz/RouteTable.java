@@ -29,7 +29,9 @@ final class RouteTable {
         /** The {@code directory} query parameter: required, once, absolute, inside the root. */
         QUERY_DIRECTORY,
         /** {@code from} and {@code to} of a JSON body. */
-        MOVE_BODY
+        MOVE_BODY,
+        /** The {@code path} query parameter, and every entry of the tar archive in the body as it is relayed. */
+        ARCHIVE_BODY
     }
 
     /** A classified request. */
@@ -85,7 +87,7 @@ final class RouteTable {
         t.confined("v1/fs/file", Confinement.QUERY_PATH, "GET", Operation.FS_READ, "PUT", Operation.FS_WRITE);
         t.confined("v1/fs/entry", Confinement.QUERY_PATH, "DELETE", Operation.FS_DELETE);
         t.confined("v1/fs/mkdir", Confinement.QUERY_PATH, "POST", Operation.FS_WRITE);
-        t.confined("v1/fs/upload-batch", Confinement.QUERY_PATH, "POST", Operation.FS_UPLOAD);
+        t.confined("v1/fs/upload-batch", Confinement.ARCHIVE_BODY, "POST", Operation.FS_UPLOAD);
         t.confined("v1/fs/move", Confinement.MOVE_BODY, "POST", Operation.FS_WRITE);
 
         for (String config : List.of("v1/config/mcp", "v1/config/skills")) {

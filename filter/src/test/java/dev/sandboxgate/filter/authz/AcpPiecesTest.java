@@ -34,6 +34,32 @@ class AcpPiecesTest {
     }
 
     @Test
+    void readsUtf8OnlyAsTheSandboxDoes() {
+        byte[] bom = {(byte) 0xef, (byte) 0xbb, (byte) 0xbf, '{', '}'};
+        byte[] utf16 = "{\"method\":\"x\"}".getBytes(StandardCharsets.UTF_16BE);
+        byte[] latin1 = "{\"a\":\"\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] overlong = {'{', '"', 'a', '"', ':', '"', (byte) 0xc0, (byte) 0xaf, '"', '}'};
+        for (byte[] bad : new byte[][] {bom, utf16, latin1, overlong}) {
+            assertThatThrownBy(() -> JsonTree.parse(bad)).isInstanceOf(JsonTree.Invalid.class);
+        }
+    }
+
+    @Test
+    void aKeySpelledWithEscapesIsTheSameKey() {
+        assertThatThrownBy(() -> JsonTree.parse(utf8("{\"method\":\"a\",\"\\u006dethod\":\"b\"}")))
+                .isInstanceOf(JsonTree.Invalid.class);
+    }
+
+    @Test
+    void boundsKeysAndTokens() throws Exception {
+        assertThat(JsonTree.parse(utf8("{\"" + "k".repeat(1024) + "\":1}"))).isNotNull();
+        assertThatThrownBy(() -> JsonTree.parse(utf8("{\"" + "k".repeat(1025) + "\":1}")))
+                .isInstanceOf(JsonTree.Invalid.class);
+        assertThatThrownBy(() -> JsonTree.parse(utf8("[" + "1,".repeat(100_000) + "1]")))
+                .isInstanceOf(JsonTree.Invalid.class);
+    }
+
+    @Test
     void theServerListFilterKeepsOnlyVisibleEntriesAndRefusesWhatItCannotRead() {
         AcpListFilter filter = new AcpListFilter(id -> id.equals("keep"));
         assertThat(new String(filter.apply(utf8("{\"servers\":[{\"serverId\":\"keep\",\"n\":-1.5E-3},"

@@ -34,7 +34,7 @@ class RouteTableTest {
             "GET, /v1/fs/file, fs.read, QUERY_PATH",
             "PUT, /v1/fs/file, fs.write, QUERY_PATH",
             "POST, /v1/fs/mkdir, fs.write, QUERY_PATH",
-            "POST, /v1/fs/upload-batch, fs.upload, QUERY_PATH",
+            "POST, /v1/fs/upload-batch, fs.upload, ARCHIVE_BODY",
             "POST, /v1/fs/move, fs.write, MOVE_BODY",
             "DELETE, /v1/fs/entry, fs.delete, QUERY_PATH",
             "GET, /v1/config/mcp, config.read, QUERY_DIRECTORY",
