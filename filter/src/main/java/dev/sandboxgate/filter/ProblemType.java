@@ -48,7 +48,9 @@ public enum ProblemType {
     /** The sandbox answered something the gateway had to read (to filter it) and could not. */
     UPSTREAM_INVALID(502, "upstream-invalid", "Unexpected answer from the sandbox"),
     /** No sandbox serves the workspace the path names ({@code sandbox-directory}). */
-    WORKSPACE_NOT_FOUND(404, "workspace-not-found", "No sandbox for this workspace");
+    WORKSPACE_NOT_FOUND(404, "workspace-not-found", "No sandbox for this workspace"),
+    /** A WebSocket upgrade on a container without Jakarta WebSocket support (or with it switched off). */
+    WEBSOCKET_UNAVAILABLE(501, "websocket-unavailable", "WebSocket not available");
 
     private static final String URI_PREFIX = "urn:sandbox-gate:problem:";
 
