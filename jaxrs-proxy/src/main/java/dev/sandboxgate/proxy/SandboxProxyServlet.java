@@ -114,7 +114,7 @@ public class SandboxProxyServlet extends HttpServlet {
             }
             gate.routedTo(sandbox.id());
             if (WebSocketProxy.isUpgrade(request)) {
-                relayWebSocket(request, response, sandbox, path, requestId);
+                relayWebSocket(request, response, sandbox, path, gate);
                 return;
             }
             upstreamRequest = HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + path.upstreamPathAndQuery()))
@@ -141,8 +141,9 @@ public class SandboxProxyServlet extends HttpServlet {
     }
 
     private void relayWebSocket(HttpServletRequest request, HttpServletResponse response,
-                                SandboxDirectory.Sandbox sandbox, GatewayPath path, String requestId)
+                                SandboxDirectory.Sandbox sandbox, GatewayPath path, GateExchange gate)
             throws IOException {
+        String requestId = gate.requestId();
         if (webSockets == null) {
             Problems.send(response, ProblemType.WEBSOCKET_UNAVAILABLE, "This server's container has no Jakarta "
                     + "WebSocket support enabled; see the gateway's README.", requestId);
@@ -154,7 +155,7 @@ public class SandboxProxyServlet extends HttpServlet {
         List<Map.Entry<String, String>> headers = new ArrayList<>();
         upstream.headerPolicy().proxyToServerHeaders(request, requestId,
                 (name, value) -> headers.add(Map.entry(name, value)), sandbox.token());
-        webSockets.relay(request, response, target, headers, requestId);
+        webSockets.relay(request, response, target, headers, gate);
     }
 
     private Duration responseTimeout(HttpServletRequest request, GatewayPath path) {

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LogLeakGuard.class)
 class WebSocketRelayTest {
     private static final Map<String, String> FILTER = Map.of(
-            "authenticators", "app-token," + RoleTokenAuthenticator.class.getName(), "fs-root", "/");
+            "authenticators", "app-token," + RoleTokenAuthenticator.class.getName(), "fs-root", "/",
+            "gate-listeners", RecordingListener.class.getName());
     private static final String TERMINAL = "/sandbox/ws_1/v1/processes/p1/terminal/ws";
 
     private static WebSocketUpstream upstream;
@@ -113,7 +114,12 @@ class WebSocketRelayTest {
     }
 
     private static WebSocket open(String pathAndQuery, String bearer, Recorder recorder) throws Exception {
-        WebSocket.Builder builder = CLIENT.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        return open(pathAndQuery, bearer, recorder, CLIENT.newWebSocketBuilder());
+    }
+
+    private static WebSocket open(String pathAndQuery, String bearer, Recorder recorder, WebSocket.Builder builder)
+            throws Exception {
+        builder.connectTimeout(Duration.ofSeconds(10));
         if (bearer != null) {
             builder.header("Authorization", "Bearer " + bearer);
         }
@@ -216,6 +222,36 @@ class WebSocketRelayTest {
             }
         }
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void theEndOfASocketIsReportedOnceWithItsCloseCodeAndWhatCrossedEachWay() throws Exception {
+        RecordingListener.reset();
+        String requestId = "ws-end-" + System.nanoTime();
+        Recorder recorder = new Recorder(true);
+        WebSocket ws = open(TERMINAL, owner(), recorder, CLIENT.newWebSocketBuilder().header("X-Request-Id", requestId));
+        ws.sendText("ab", true).get(5, TimeUnit.SECONDS);
+        ws.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true).get(5, TimeUnit.SECONDS);
+        ws.sendText("\u00e9", true).get(5, TimeUnit.SECONDS); // two bytes in UTF-8
+        for (int i = 0; i < 3; i++) {
+            assertThat(recorder.next()).isNotNull();
+        }
+        ws.sendClose(4005, "done").get(5, TimeUnit.SECONDS);
+        RecordingListener.End end = null;
+        for (int i = 0; i < 50 && end == null; i++) {
+            RecordingListener.End next = RecordingListener.ENDS.poll(100, TimeUnit.MILLISECONDS);
+            end = next != null && next.requestId().equals(requestId) ? next : null;
+        }
+        assertThat(end).as("the socket's end report").isNotNull();
+        assertThat(end.outcome().status()).isEqualTo(101);
+        assertThat(end.outcome().endedBy()).isEqualTo(dev.sandboxgate.filter.ExchangeOutcome.EndedBy.CLIENT);
+        assertThat(end.closeCode()).isEqualTo(4005);
+        assertThat(end.messagesIn()).isEqualTo(3);
+        assertThat(end.messagesOut()).isEqualTo(3);
+        assertThat(end.outcome().bytesIn()).isEqualTo(7);
+        assertThat(end.outcome().bytesOut()).isEqualTo(7);
+        Thread.sleep(200);
+        assertThat(RecordingListener.ENDS.stream().filter(e -> e.requestId().equals(requestId))).isEmpty();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.sandboxgate.proxy.websocket;
 
+import dev.sandboxgate.filter.ExchangeOutcome;
+import dev.sandboxgate.filter.GateExchange;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
@@ -39,6 +41,7 @@ final class Bridge {
     private static final int ABNORMAL = 1006;
 
     private final WebSocketProxy proxy;
+    private final GateExchange gate;
     private final String requestId;
     private final long started = System.nanoTime();
     private final BrowserSide browserSide = new BrowserSide(this);
@@ -62,9 +65,10 @@ final class Bridge {
     private final AtomicLong framesToCaller = new AtomicLong();
     private final AtomicLong bytesToCaller = new AtomicLong();
 
-    Bridge(WebSocketProxy proxy, String requestId) {
+    Bridge(WebSocketProxy proxy, GateExchange gate) {
         this.proxy = proxy;
-        this.requestId = requestId;
+        this.gate = gate;
+        this.requestId = gate.requestId();
     }
 
     WebSocket.Listener upstreamListener() {
@@ -453,6 +457,17 @@ final class Bridge {
         }
     }
 
+    private ExchangeOutcome.EndedBy endedBy() {
+        String side = closedBy;
+        if ("caller".equals(side)) {
+            return ExchangeOutcome.EndedBy.CLIENT;
+        }
+        if ("sandbox".equals(side)) {
+            return closeCode == ABNORMAL ? ExchangeOutcome.EndedBy.ERROR : ExchangeOutcome.EndedBy.UPSTREAM;
+        }
+        return ExchangeOutcome.EndedBy.GATEWAY;
+    }
+
     /** Closes both sides (going away): the gateway is shutting down. */
     void shutDown() {
         firstToClose("gateway", 1001);
@@ -469,6 +484,8 @@ final class Bridge {
             return;
         }
         proxy.ended(this);
+        gate.webSocketEnded(closeCode, framesToSandbox.get(), framesToCaller.get());
+        gate.end(101, bytesToSandbox.get(), bytesToCaller.get(), endedBy());
         long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
         LOG.log(Level.DEBUG, "request {0}: WebSocket ended after {1} ms, closed by the {2} with {3}; to the sandbox "
                         + "{4} messages, {5} bytes; to the caller {6} messages, {7} bytes", requestId, millis,

@@ -1,5 +1,7 @@
 package dev.sandboxgate.proxy.websocket;
 
+import dev.sandboxgate.filter.ExchangeOutcome;
+import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
 import jakarta.servlet.ServletContext;
@@ -108,9 +110,12 @@ public final class WebSocketProxy implements AutoCloseable {
      *
      * @param target  the sandbox's {@code ws(s)://} URI, its query without the caller's token
      * @param headers the handshake headers for the sandbox (name, value): its own token, the request id, forwarding
+     * @param gate    the filter's exchange: once upgraded, the relay reports its end there (status 101, payload
+     *                bytes each way, close code and messages each way); before that the filter reports it
      */
     public void relay(HttpServletRequest request, HttpServletResponse response, URI target,
-                      List<Map.Entry<String, String>> headers, String requestId) throws IOException {
+                      List<Map.Entry<String, String>> headers, GateExchange gate) throws IOException {
+        String requestId = gate.requestId();
         String key = request.getHeader("Sec-WebSocket-Key");
         String version = request.getHeader("Sec-WebSocket-Version");
         if (key == null || key.isBlank()) {
@@ -124,7 +129,7 @@ public final class WebSocketProxy implements AutoCloseable {
             return;
         }
         List<String> offered = subprotocols(request);
-        Bridge bridge = new Bridge(this, requestId);
+        Bridge bridge = new Bridge(this, gate);
         WebSocket upstream;
         try {
             upstream = connect(target, headers, offered, bridge);
@@ -145,10 +150,12 @@ public final class WebSocketProxy implements AutoCloseable {
                     requestId);
             return;
         }
+        gate.relayOwnsEnd(); // from here on the bridge reports the end, once both sides are closed
         try {
             ContainerUpgrade.upgrade(serverContainer, request, response, bridge, upstream.getSubprotocol());
         } catch (Exception | LinkageError e) {
             upstream.abort();
+            gate.end(400, 0, 0, ExchangeOutcome.EndedBy.GATEWAY);
             LOG.log(Level.WARNING, "request {0}: the container refused the WebSocket upgrade ({1})", requestId,
                     e.getClass().getName());
             Problems.send(response, ProblemType.BAD_REQUEST, "The WebSocket handshake could not be completed.",
