@@ -49,6 +49,11 @@ public enum ProblemType {
     UPSTREAM_INVALID(502, "upstream-invalid", "Unexpected answer from the sandbox"),
     /** No sandbox serves the workspace the path names ({@code sandbox-directory}). */
     WORKSPACE_NOT_FOUND(404, "workspace-not-found", "No sandbox for this workspace"),
+    /**
+     * A WebSocket handshake from another site ({@code Origin} other than {@code Host}) authenticated only by an
+     * ambient credential (the container's login): cross-site WebSocket hijacking.
+     */
+    WEBSOCKET_CROSS_ORIGIN(403, "websocket-cross-origin", "Cross-site WebSocket refused"),
     /** A WebSocket upgrade on a container without Jakarta WebSocket support (or with it switched off). */
     WEBSOCKET_UNAVAILABLE(501, "websocket-unavailable", "WebSocket not available");
 

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LogLeakGuard.class)
 class WebSocketRelayTest {
     private static final Map<String, String> FILTER = Map.of(
-            "authenticators", "app-token," + RoleTokenAuthenticator.class.getName(), "fs-root", "/",
+            "authenticators", "app-token," + RoleTokenAuthenticator.class.getName() + ","
+                    + SessionCookieAuthenticator.class.getName(), "fs-root", "/",
             "gate-listeners", RecordingListener.class.getName());
     private static final String TERMINAL = "/sandbox/ws_1/v1/processes/p1/terminal/ws";
 
@@ -188,6 +189,32 @@ class WebSocketRelayTest {
     }
 
     @Test
+    void aCrossSiteHandshakeWithOnlyTheContainersLoginIsRefused() throws Exception {
+        drainHandshakes();
+        int before = upstream.connections();
+        RawClient.Response refused = RawClient.exchange(gateway.baseUrl(), handshake(TERMINAL, null)
+                + "\r\nCookie: " + SessionCookieAuthenticator.COOKIE + "\r\nOrigin: https://evil.example", null);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.bodyText()).contains("urn:sandbox-gate:problem:websocket-cross-origin");
+        assertThat(upstream.nextHandshake(300, TimeUnit.MILLISECONDS)).isNull();
+        assertThat(upstream.connections()).isEqualTo(before);
+
+        // The same login from the gateway's own origin, or a token from anywhere, opens the terminal.
+        String sameOrigin = gateway.baseUrl();
+        for (WebSocket.Builder builder : List.of(
+                CLIENT.newWebSocketBuilder().header("Cookie", SessionCookieAuthenticator.COOKIE)
+                        .header("Origin", sameOrigin),
+                CLIENT.newWebSocketBuilder().header("Origin", "https://app.example")
+                        .header("Authorization", "Bearer " + owner()))) {
+            Recorder recorder = new Recorder(true);
+            WebSocket ws = open(TERMINAL, null, recorder, builder);
+            ws.sendText("hi", true).get(5, TimeUnit.SECONDS);
+            assertThat(recorder.next()).isEqualTo("hi");
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void textAndBinaryMessagesCrossUnchangedAndInOrder() throws Exception {
         Recorder recorder = new Recorder(true);
         WebSocket ws = open(TERMINAL, owner(), recorder);
@@ -329,6 +356,26 @@ class WebSocketRelayTest {
             last = now;
         }
         return upstream.flooded();
+    }
+
+    @Test
+    void anIdleSocketIsClosedOnBothSidesAfterTheIdleTimeout() throws Exception {
+        drainCloses();
+        try (GatewayServer quick = GatewayServer.start(upstream.url(), Map.of("websocket-idle-timeout", "1s"),
+                FILTER)) {
+            Recorder recorder = new Recorder(true);
+            WebSocket ws = CLIENT.newWebSocketBuilder().header("Authorization", "Bearer " + owner())
+                    .buildAsync(URI.create(quick.baseUrl().replace("http:", "ws:") + TERMINAL), recorder)
+                    .get(10, TimeUnit.SECONDS);
+            ws.sendText("still here", true).get(5, TimeUnit.SECONDS);
+            assertThat(recorder.next()).isEqualTo("still here");
+            long lastActivity = System.nanoTime();
+            assertThat(recorder.closed.get(10, TimeUnit.SECONDS)).startsWith("1001");
+            assertThat(Duration.ofNanos(recorder.closedAtNanos - lastActivity)).isGreaterThan(Duration.ofMillis(900));
+            WebSocketUpstream.Closed seen = upstream.nextClose(5, TimeUnit.SECONDS);
+            assertThat(seen).isNotNull();
+            assertThat(seen.code()).isEqualTo(1001);
+        }
     }
 
     @Test

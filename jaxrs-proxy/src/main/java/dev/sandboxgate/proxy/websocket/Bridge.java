@@ -38,6 +38,8 @@ final class Bridge {
     static final long TO_SANDBOX_WINDOW = 64 * 1024;
     /** How long the sandbox has to answer a close before its connection is dropped. */
     static final Duration CLOSE_GRACE = Duration.ofMillis(500);
+    /** How long after a container's onError the bridge waits for its onClose. */
+    private static final Duration ERROR_GRACE = Duration.ofMillis(200);
     private static final int ABNORMAL = 1006;
 
     private final WebSocketProxy proxy;
@@ -131,9 +133,13 @@ final class Bridge {
         public void onError(Session session, Throwable failure) {
             LOG.log(Level.DEBUG, "request {0}: the caller''s WebSocket failed ({1})", bridge.requestId,
                     failure.getClass().getName());
-            if (!session.isOpen()) {
-                bridge.browserClosed(ABNORMAL, "");
-            }
+            // Containers follow an error with onClose and its code (an idle timeout is 1001, not a break-off):
+            // only if none comes is the caller's side taken as broken off.
+            bridge.proxy.later(ERROR_GRACE, () -> {
+                if (!session.isOpen()) {
+                    bridge.browserClosed(ABNORMAL, "");
+                }
+            });
         }
     }
 

@@ -4,6 +4,7 @@ import dev.sandboxgate.filter.ExchangeOutcome;
 import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
+import dev.sandboxgate.filter.SandboxPrincipal;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -45,6 +46,8 @@ public final class WebSocketProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(WebSocketProxy.class.getName());
     /** The servlet context attribute under which Jakarta WebSocket containers publish their {@code ServerContainer}. */
     static final String SERVER_CONTAINER = "jakarta.websocket.server.ServerContainer";
+    /** {@link SandboxPrincipal#authMethod()}s whose credential the browser adds by itself (cookies, HTTP auth). */
+    private static final Set<String> AMBIENT_AUTH_METHODS = Set.of("container");
 
     private final Object serverContainer;
     private final HttpClient client;
@@ -128,6 +131,11 @@ public final class WebSocketProxy implements AutoCloseable {
             Problems.send(response, ProblemType.BAD_REQUEST, "The gateway speaks WebSocket version 13.", requestId);
             return;
         }
+        if (crossSiteWithAmbientCredential(request, gate.principal())) {
+            Problems.send(response, ProblemType.WEBSOCKET_CROSS_ORIGIN, "A WebSocket from another site must carry "
+                    + "a token (access_token or Authorization), not only the container's login.", requestId);
+            return;
+        }
         List<String> offered = subprotocols(request);
         Bridge bridge = new Bridge(this, gate);
         WebSocket upstream;
@@ -205,6 +213,38 @@ public final class WebSocketProxy implements AutoCloseable {
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
         response.flushBuffer();
+    }
+
+    /**
+     * Browsers send cookies and cached HTTP credentials on WebSocket handshakes from any site, and the same-origin
+     * policy does not apply to WebSockets: with only such an ambient credential (the container's login), a handshake
+     * whose {@code Origin} names another host than its {@code Host} would let any page a user visits open their
+     * terminal. Tokens (JWT, API key, app token) are never ambient, so they may come from anywhere.
+     */
+    static boolean crossSiteWithAmbientCredential(HttpServletRequest request, SandboxPrincipal principal) {
+        if (principal == null || !AMBIENT_AUTH_METHODS.contains(principal.authMethod())) {
+            return false;
+        }
+        String origin = request.getHeader("Origin");
+        if (origin == null) {
+            return false; // not a browser: nothing ambient rode along
+        }
+        String host = request.getHeader("Host");
+        try {
+            URI from = URI.create(origin.trim());
+            if (from.getHost() == null || host == null) {
+                return true; // "null" (sandboxed frames, file:) or no Host to compare with
+            }
+            int port = from.getPort() >= 0 ? from.getPort() : "https".equalsIgnoreCase(from.getScheme()) ? 443 : 80;
+            return !(from.getHost() + ":" + port).equalsIgnoreCase(withPort(host.trim(), request.isSecure()));
+        } catch (IllegalArgumentException e) {
+            return true;
+        }
+    }
+
+    private static String withPort(String host, boolean secure) {
+        boolean hasPort = host.startsWith("[") ? host.contains("]:") : host.contains(":");
+        return hasPort ? host : host + ":" + (secure ? 443 : 80);
     }
 
     private static List<String> subprotocols(HttpServletRequest request) {
