@@ -340,6 +340,7 @@ class WebSocketRelayTest {
         ws.sendText("flood " + flood, true).get(5, TimeUnit.SECONDS);
         // The sandbox's sends stall once the kernel buffers of both hops and the one message in the gateway are full.
         long stalled = awaitStall();
+        System.out.println("a non-reading caller stalled the sandbox's flood after " + (stalled - before) + " bytes");
         assertThat(stalled - before).as("bytes the sandbox could send to a caller that reads nothing")
                 .isLessThan(flood / 4);
         ws.abort();

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -150,6 +151,11 @@ public final class WebSocketProxy implements AutoCloseable {
             return;
         } catch (ConnectException e) {
             Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.", requestId);
+            return;
+        } catch (IllegalArgumentException e) {
+            // A header the WebSocket client refuses; the message may quote its value, so it stays here.
+            Problems.send(response, ProblemType.BAD_REQUEST, "The handshake's headers cannot be forwarded as sent.",
+                    requestId);
             return;
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "request {0}: the sandbox''s WebSocket handshake failed ({1})", requestId,
@@ -282,13 +288,9 @@ public final class WebSocketProxy implements AutoCloseable {
     void later(Duration delay, Runnable task) {
         try {
             timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        } catch (RejectedExecutionException stopped) {
             task.run();
         }
-    }
-
-    int openBridges() {
-        return open.size();
     }
 
     /** Closes every open relay (going away) and stops the timers: the application is being undeployed. */
