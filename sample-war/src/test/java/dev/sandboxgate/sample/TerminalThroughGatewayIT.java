@@ -68,6 +68,25 @@ class TerminalThroughGatewayIT {
         assertThat(sandbox.requestLog()).contains("/terminal/ws").doesNotContain(APP_TOKEN);
     }
 
+    @Test
+    void theSdksTerminalWorksThroughTheWarOnTomcat() throws Exception {
+        try (GatewayProcess tomcat = GatewayProcess.startOnTomcat(Map.of("SANDBOX_URL", sandbox.url(),
+                "SANDBOX_TOKEN", sandbox.token(), "APP_API_TOKEN", APP_TOKEN))) {
+            SdkFlow.Run run = SdkFlow.terminal(tomcat.baseUrl("ws_tomcat"), Map.of("SANDBOX_GATE_E2E_TOKEN", APP_TOKEN));
+            assertSteps(run);
+            long before = terminalRequests();
+            RawClient.Response refused = RawClient.exchange(tomcat.baseUrl("x").replaceFirst("/sandbox/x$", ""),
+                    "GET /sandbox/ws_tomcat/v1/processes/proc_1/terminal/ws?access_token=bogus-token HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13", null);
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.first("content-type")).startsWith("application/problem+json");
+            Thread.sleep(200);
+            assertThat(terminalRequests()).isEqualTo(before);
+            assertThat(tomcat.output()).doesNotContain(sandbox.token()).doesNotContain(APP_TOKEN);
+        }
+    }
+
     private static void assertSteps(SdkFlow.Run run) {
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.stepNames()).containsExactly("create", "ready", "echo", "resize", "binary", "close", "exit");
