@@ -49,6 +49,7 @@ final class Bridge {
     private final BrowserSide browserSide = new BrowserSide(this);
     private final UpstreamSide upstreamSide = new UpstreamSide();
     private volatile Session browser;
+    private volatile CloseReason closeBeforeOpen;
     private volatile WebSocket upstream;
 
     private final ConcurrentLinkedQueue<ToSandbox> toSandbox = new ConcurrentLinkedQueue<>();
@@ -157,6 +158,17 @@ final class Bridge {
         });
         proxy.opened(this);
         upstream.request(1);
+        CloseReason early = closeBeforeOpen;
+        if (early != null) {
+            closeBrowser(early.getCloseCode().getCode(), early.getReasonPhrase()); // the sandbox left first
+        }
+    }
+
+    /** The sandbox's side never met the caller's: the container did not open it (the caller left at the 101). */
+    void abandonIfNeverOpened() {
+        if (browser == null && !browserDone.get()) {
+            browserClosed(ABNORMAL, "");
+        }
     }
 
     /** Queues a part for the sandbox and holds the caller's thread while the sandbox is behind. */
@@ -439,7 +451,11 @@ final class Bridge {
 
     private void closeBrowser(int code, String reason) {
         Session session = browser;
-        if (session == null || !session.isOpen()) {
+        if (session == null) {
+            closeBeforeOpen = CloseCodes.toCaller(code, reason); // closed as soon as the container opens it
+            return;
+        }
+        if (!session.isOpen()) {
             return;
         }
         try {

@@ -167,6 +167,7 @@ public final class WebSocketProxy implements AutoCloseable {
         gate.relayOwnsEnd(); // from here on the bridge reports the end, once both sides are closed
         try {
             ContainerUpgrade.upgrade(serverContainer, request, response, bridge, upstream.getSubprotocol());
+            later(connectTimeout, bridge::abandonIfNeverOpened);
         } catch (Exception | LinkageError e) {
             upstream.abort();
             gate.end(400, 0, 0, ExchangeOutcome.EndedBy.GATEWAY);
