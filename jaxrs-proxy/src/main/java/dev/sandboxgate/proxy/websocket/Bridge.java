@@ -63,9 +63,9 @@ final class Bridge {
     private volatile String closedBy;
     private volatile int closeCode = ABNORMAL;
 
-    private final AtomicLong framesToSandbox = new AtomicLong();
+    private final AtomicLong messagesToSandbox = new AtomicLong();
     private final AtomicLong bytesToSandbox = new AtomicLong();
-    private final AtomicLong framesToCaller = new AtomicLong();
+    private final AtomicLong messagesToCaller = new AtomicLong();
     private final AtomicLong bytesToCaller = new AtomicLong();
 
     Bridge(WebSocketProxy proxy, GateExchange gate) {
@@ -174,7 +174,7 @@ final class Bridge {
     /** Queues a part for the sandbox and holds the caller's thread while the sandbox is behind. */
     private void forward(ToSandbox part, boolean last) {
         if (last) {
-            framesToSandbox.incrementAndGet();
+            messagesToSandbox.incrementAndGet();
         }
         synchronized (window) {
             inFlight += part.size();
@@ -368,7 +368,7 @@ final class Bridge {
     }
 
     private void toCaller(String text) {
-        framesToCaller.incrementAndGet();
+        messagesToCaller.incrementAndGet();
         bytesToCaller.addAndGet(Utf8.length(text));
         try {
             browser.getAsyncRemote().sendText(text, result -> sentToCaller(result.isOK(), result.getException()));
@@ -378,7 +378,7 @@ final class Bridge {
     }
 
     private void toCaller(ByteBuffer binary) {
-        framesToCaller.incrementAndGet();
+        messagesToCaller.incrementAndGet();
         bytesToCaller.addAndGet(binary.remaining());
         try {
             browser.getAsyncRemote().sendBinary(binary, result -> sentToCaller(result.isOK(), result.getException()));
@@ -472,7 +472,7 @@ final class Bridge {
         }
     }
 
-    private void firstToClose(String side, int code) {
+    private synchronized void firstToClose(String side, int code) {
         if (closedBy == null) {
             closedBy = side;
             closeCode = code;
@@ -506,12 +506,12 @@ final class Bridge {
             return;
         }
         proxy.ended(this);
-        gate.webSocketEnded(closeCode, framesToSandbox.get(), framesToCaller.get());
+        gate.webSocketEnded(closeCode, messagesToSandbox.get(), messagesToCaller.get());
         gate.end(101, bytesToSandbox.get(), bytesToCaller.get(), endedBy());
         long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
         LOG.log(Level.DEBUG, "request {0}: WebSocket ended after {1} ms, closed by the {2} with {3}; to the sandbox "
                         + "{4} messages, {5} bytes; to the caller {6} messages, {7} bytes", requestId, millis,
-                closedBy, closeCode, framesToSandbox.get(), bytesToSandbox.get(), framesToCaller.get(),
+                closedBy, closeCode, messagesToSandbox.get(), bytesToSandbox.get(), messagesToCaller.get(),
                 bytesToCaller.get());
     }
 }
