@@ -33,6 +33,7 @@ public final class GateExchange {
     private volatile String rpcMethod;
     private volatile String sandboxId;
     private volatile boolean relayOwnsEnd;
+    private volatile long[] webSocket; // close code, messages in, messages out: one write, read as a whole
 
     GateExchange(HttpServletRequest request, String requestId) {
         this.request = request;
@@ -103,6 +104,38 @@ public final class GateExchange {
     public void session(String session, String rpcMethod) {
         this.session = session;
         this.rpcMethod = rpcMethod;
+    }
+
+    /**
+     * For a relayed WebSocket, set just before {@link #end}: the close code that ended it (the first side's; 1006
+     * when a side broke off without a close) and the messages relayed each way ({@link ExchangeOutcome}'s bytes are
+     * the payload bytes each way).
+     */
+    public void webSocketEnded(int closeCode, long messagesIn, long messagesOut) {
+        this.webSocket = new long[] {closeCode, messagesIn, messagesOut};
+    }
+
+    /** Whether this exchange was a relayed WebSocket that has ended ({@link #webSocketEnded} was called). */
+    public boolean wasWebSocket() {
+        return webSocket != null;
+    }
+
+    /** The close code of a relayed WebSocket, or -1. */
+    public int closeCode() {
+        long[] ws = webSocket;
+        return ws == null ? -1 : (int) ws[0];
+    }
+
+    /** Messages relayed from the caller to the sandbox on a WebSocket, or -1. */
+    public long messagesIn() {
+        long[] ws = webSocket;
+        return ws == null ? -1 : ws[1];
+    }
+
+    /** Messages relayed from the sandbox to the caller on a WebSocket, or -1. */
+    public long messagesOut() {
+        long[] ws = webSocket;
+        return ws == null ? -1 : ws[2];
     }
 
     public void routedTo(String sandboxId) {

@@ -54,7 +54,14 @@ public enum ProblemType {
     /** No sandbox serves the workspace the path names ({@code sandbox-directory}). */
     WORKSPACE_NOT_FOUND(404, "workspace-not-found", "No sandbox for this workspace"),
     /** The {@code sandbox-directory} could not name the workspace's sandbox (its database is down, a row is unusable). */
-    DIRECTORY_UNAVAILABLE(503, "directory-unavailable", "Sandbox directory unavailable");
+    DIRECTORY_UNAVAILABLE(503, "directory-unavailable", "Sandbox directory unavailable"),
+    /**
+     * A WebSocket handshake from another site ({@code Origin} other than {@code Host}) authenticated only by an
+     * ambient credential (the container's login): cross-site WebSocket hijacking.
+     */
+    WEBSOCKET_CROSS_ORIGIN(403, "websocket-cross-origin", "Cross-site WebSocket refused"),
+    /** A WebSocket upgrade on a container without Jakarta WebSocket support (or with it switched off). */
+    WEBSOCKET_UNAVAILABLE(501, "websocket-unavailable", "WebSocket not available");
 
     private static final String URI_PREFIX = "urn:sandbox-gate:problem:";
 

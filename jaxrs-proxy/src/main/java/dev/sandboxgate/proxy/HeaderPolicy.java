@@ -2,7 +2,6 @@ package dev.sandboxgate.proxy;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Collections;
 import java.util.HashSet;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * Which headers cross the gateway in each direction. Hop-by-hop headers (RFC 9110 section 7.6.1) and every header
@@ -22,6 +22,12 @@ final class HeaderPolicy {
     /** Hop-by-hop headers, plus {@code Proxy-*} (checked by prefix). Lower case. */
     static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade");
+
+    /**
+     * {@code Sec-WebSocket-*}: the handshake of one hop (key, version, extensions, subprotocols); the gateway's
+     * WebSocket client makes its own. Lower case, checked by prefix.
+     */
+    private static final String WEBSOCKET_HANDSHAKE = "sec-websocket-";
 
     /** Set by the gateway or its HTTP client, so a caller's value is never passed on. Lower case. */
     private static final Set<String> REPLACED_UPSTREAM = Set.of(
@@ -39,31 +45,32 @@ final class HeaderPolicy {
     }
 
     /**
-     * Copies the client's end-to-end headers onto the upstream request and adds the gateway's own, with
-     * {@code sandboxToken} (the token of the sandbox the request goes to) as its credential.
+     * Copies the client's end-to-end headers onto the upstream request (an HTTP request's or a WebSocket handshake's
+     * builder) and adds the gateway's own, with {@code sandboxToken} (the token of the sandbox the request goes to) as
+     * its credential.
      */
-    void proxyToServerHeaders(HttpServletRequest request, String requestId, HttpRequest.Builder upstream,
+    void proxyToServerHeaders(HttpServletRequest request, String requestId, BiConsumer<String, String> upstream,
                               String sandboxToken) {
         Set<String> connectionOptions = connectionOptions(Collections.list(request.getHeaders("Connection")));
         for (String name : Collections.list(request.getHeaderNames())) {
             String lower = name.toLowerCase(Locale.ROOT);
             if (isHopByHop(lower, connectionOptions) || REPLACED_UPSTREAM.contains(lower)
-                    || credentialHeaders.contains(lower)) {
+                    || credentialHeaders.contains(lower) || lower.startsWith(WEBSOCKET_HANDSHAKE)) {
                 continue;
             }
             for (String value : Collections.list(request.getHeaders(name))) {
-                upstream.header(name, value);
+                upstream.accept(name, value);
             }
         }
-        upstream.header("Authorization", "Bearer " + sandboxToken);
-        upstream.header(REQUEST_ID, requestId);
+        upstream.accept("Authorization", "Bearer " + sandboxToken);
+        upstream.accept(REQUEST_ID, requestId);
         String priorHops = request.getHeader("X-Forwarded-For");
         String client = request.getRemoteAddr();
-        upstream.header("X-Forwarded-For", priorHops == null ? client : priorHops + ", " + client);
-        upstream.header("X-Forwarded-Proto", request.getScheme());
+        upstream.accept("X-Forwarded-For", priorHops == null ? client : priorHops + ", " + client);
+        upstream.accept("X-Forwarded-Proto", request.getScheme());
         String host = request.getHeader("Host");
         if (host != null) {
-            upstream.header("X-Forwarded-Host", host);
+            upstream.accept("X-Forwarded-Host", host);
         }
     }
 

@@ -28,10 +28,12 @@ import java.util.stream.Collectors;
  * @param streamBuffer      per SSE stream, how much the gateway holds for a slow client before it ends that
  *                          client's stream (the upstream is never stalled; the client resumes with Last-Event-ID)
  * @param credentialHeaders request headers (lower case) that carry callers' credentials and are never forwarded
+ * @param webSocketIdleTimeout longest time a relayed WebSocket may pass without a message either way (zero: none)
+ * @param webSocketMaxMessage  largest message relayed whole from the sandbox to the caller (then 1009)
  */
 record ProxySettings(URI sandboxUrl, String sandboxToken, Duration connectTimeout, Duration responseTimeout,
                      Duration acpDeleteTimeout, Duration idleTimeout, Duration asyncTimeout, long maxRequestBody, long streamBuffer,
-                     Set<String> credentialHeaders) {
+                     Set<String> credentialHeaders, Duration webSocketIdleTimeout, long webSocketMaxMessage) {
 
     static final Set<String> ALWAYS_CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
 
@@ -47,7 +49,9 @@ record ProxySettings(URI sandboxUrl, String sandboxToken, Duration connectTimeou
                 settings.duration("async-timeout", Duration.ZERO),
                 settings.size("max-request-body", 2L << 20),
                 settings.size("stream-buffer", 1L << 20),
-                credentialHeaders(settings.optional("credential-headers").orElse("")));
+                credentialHeaders(settings.optional("credential-headers").orElse("")),
+                settings.duration("websocket-idle-timeout", Duration.ofMinutes(30)),
+                settings.size("websocket-max-message", 1L << 20));
     }
 
     private static Set<String> credentialHeaders(String configured) {
@@ -62,6 +66,7 @@ record ProxySettings(URI sandboxUrl, String sandboxToken, Duration connectTimeou
         // Records print every component; this one must never print the token.
         return "ProxySettings[sandboxUrl=" + sandboxUrl + ", connectTimeout=" + connectTimeout
                 + ", responseTimeout=" + responseTimeout + ", acpDeleteTimeout=" + acpDeleteTimeout + ", idleTimeout=" + idleTimeout
-                + ", maxRequestBody=" + maxRequestBody + ", streamBuffer=" + streamBuffer + "]";
+                + ", maxRequestBody=" + maxRequestBody + ", streamBuffer=" + streamBuffer
+                + ", webSocketIdleTimeout=" + webSocketIdleTimeout + ", webSocketMaxMessage=" + webSocketMaxMessage + "]";
     }
 }

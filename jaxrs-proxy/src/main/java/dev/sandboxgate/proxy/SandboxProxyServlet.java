@@ -7,6 +7,7 @@ import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
 import dev.sandboxgate.filter.Settings;
 import dev.sandboxgate.filter.authz.Authorization;
+import dev.sandboxgate.proxy.websocket.WebSocketProxy;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -16,6 +17,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
@@ -29,10 +33,15 @@ import java.util.regex.Pattern;
  * (required unless {@code sandbox-directory} names another {@link SandboxDirectory} than {@code single}, such as
  * {@code file} with {@code sandbox-directory-file} or {@code jdbc}, see {@link JdbcSandboxDirectory}); {@code connect-timeout} (10s), {@code response-timeout} (5m), {@code idle-timeout} (5m),
  * {@code acp-delete-timeout} (5s), {@code async-timeout} (0 = none), {@code max-request-body} (2MiB), {@code stream-buffer} (1MiB),
- * {@code credential-headers} (extra request headers never forwarded, comma-separated).
+ * {@code credential-headers} (extra request headers never forwarded, comma-separated), {@code websocket-idle-timeout}
+ * (30m), {@code websocket-max-message} (1MiB).
+ *
+ * <p>A WebSocket handshake ({@code GET} with {@code Upgrade: websocket}) that passed the filter is relayed by
+ * {@link WebSocketProxy}: the container upgrades it only once the sandbox has accepted the gateway's own WebSocket.
  */
 public class SandboxProxyServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
+    private static final System.Logger LOG = System.getLogger(SandboxProxyServlet.class.getName());
     private static final Pattern ACP_SERVER = Pattern.compile("/v1/acp/[^/]+");
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
@@ -40,6 +49,7 @@ public class SandboxProxyServlet extends HttpServlet {
 
     private transient Upstream upstream;
     private transient SandboxDirectory directory;
+    private transient WebSocketProxy webSockets;
 
     @Override
     public void init() throws ServletException {
@@ -48,6 +58,13 @@ public class SandboxProxyServlet extends HttpServlet {
             ProxySettings proxySettings = ProxySettings.from(settings);
             directory = SandboxDirectories.from(settings, proxySettings);
             upstream = new Upstream(proxySettings);
+            webSockets = WebSocketProxy.forContainer(getServletContext(), upstream.client(),
+                    proxySettings.connectTimeout(), proxySettings.webSocketIdleTimeout(),
+                    proxySettings.webSocketMaxMessage());
+            if (webSockets == null) {
+                LOG.log(System.Logger.Level.WARNING, "the container offers no Jakarta WebSocket: WebSocket upgrades "
+                        + "(process terminals, desktop streaming) will be refused with 501");
+            }
         } catch (ConfigurationException e) {
             throw new ServletException(e.getMessage(), e);
         }
@@ -55,6 +72,9 @@ public class SandboxProxyServlet extends HttpServlet {
 
     @Override
     public void destroy() {
+        if (webSockets != null) {
+            webSockets.close();
+        }
         if (upstream != null) {
             upstream.close();
         }
@@ -112,9 +132,14 @@ public class SandboxProxyServlet extends HttpServlet {
                 return;
             }
             gate.routedTo(sandbox.id());
+            if (WebSocketProxy.isUpgrade(request)) {
+                relayWebSocket(request, response, sandbox, path, gate);
+                return;
+            }
             upstreamRequest = HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + path.upstreamPathAndQuery()))
                     .timeout(responseTimeout(request, path));
-            upstream.headerPolicy().proxyToServerHeaders(request, requestId, upstreamRequest, sandbox.token());
+            upstream.headerPolicy().proxyToServerHeaders(request, requestId, upstreamRequest::header,
+                    sandbox.token());
         } catch (GatewayPath.Malformed e) {
             Problems.send(response, ProblemType.BAD_PATH, e.getMessage(), requestId);
             return;
@@ -142,6 +167,24 @@ public class SandboxProxyServlet extends HttpServlet {
             LOG.log(System.Logger.Level.WARNING, "request {0}: the sandbox directory failed with {1}", requestId,
                     e.getClass().getName());
         }
+    }
+
+    private void relayWebSocket(HttpServletRequest request, HttpServletResponse response,
+                                SandboxDirectory.Sandbox sandbox, GatewayPath path, GateExchange gate)
+            throws IOException {
+        String requestId = gate.requestId();
+        if (webSockets == null) {
+            Problems.send(response, ProblemType.WEBSOCKET_UNAVAILABLE, "This server's container has no Jakarta "
+                    + "WebSocket support enabled; see the gateway's README.", requestId);
+            return;
+        }
+        String base = sandbox.baseUrl().toString();
+        URI target = URI.create((base.startsWith("https:") ? "wss:" + base.substring(6) : "ws:" + base.substring(5))
+                + path.upstreamPathAndQuery());
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        upstream.headerPolicy().proxyToServerHeaders(request, requestId,
+                (name, value) -> headers.add(Map.entry(name, value)), sandbox.token());
+        webSockets.relay(request, response, target, headers, gate);
     }
 
     private Duration responseTimeout(HttpServletRequest request, GatewayPath path) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.websocket.jakarta.server.config.JakartaWebSocketServletContainerInitializer;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -121,6 +122,8 @@ public final class GatewayServer implements AutoCloseable {
         if (compliance != null) {
             context.getServletHandler().setDecodeAmbiguousURIs(true);
         }
+        // Jakarta WebSocket, as the launcher's Jetty and every full Jakarta EE server has it.
+        JakartaWebSocketServletContainerInitializer.configure(context, null);
         server.setHandler(context);
         server.start();
         return new GatewayServer(server);

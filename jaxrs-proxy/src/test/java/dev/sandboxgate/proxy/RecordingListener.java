@@ -16,7 +16,9 @@ public final class RecordingListener implements GateListener {
     public record Decision(String requestId, ProblemType refusal, String workspace, String operation) {
     }
 
-    public record End(String requestId, ExchangeOutcome outcome, String sandboxId) {
+    /** For a WebSocket, also its close code and the messages each way (else -1). */
+    public record End(String requestId, ExchangeOutcome outcome, String sandboxId, int closeCode, long messagesIn,
+                      long messagesOut) {
     }
 
     public static final BlockingQueue<Decision> DECISIONS = new LinkedBlockingQueue<>();
@@ -39,6 +41,7 @@ public final class RecordingListener implements GateListener {
 
     @Override
     public void ended(GateExchange exchange, ExchangeOutcome outcome) {
-        ENDS.add(new End(exchange.requestId(), outcome, exchange.sandboxId()));
+        ENDS.add(new End(exchange.requestId(), outcome, exchange.sandboxId(), exchange.closeCode(),
+                exchange.messagesIn(), exchange.messagesOut()));
     }
 }

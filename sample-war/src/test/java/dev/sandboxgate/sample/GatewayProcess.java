@@ -46,6 +46,31 @@ final class GatewayProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         command.add("-jar");
         command.add(Repo.launcherJar().toString());
+        return start(env, command, port);
+    }
+
+    /**
+     * The sample WAR on embedded Tomcat 11 ({@link TomcatMain}) instead of the launcher's Jetty, configured by the
+     * same environment: the second container the gateway is tested on.
+     */
+    static GatewayProcess startOnTomcat(Map<String, String> env) throws IOException, InterruptedException {
+        int port = Repo.freePort();
+        String testClasses;
+        try {
+            testClasses = Paths.get(TomcatMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
+        List<String> command = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", Repo.tomcatLib().resolve("*") + java.io.File.pathSeparator + testClasses,
+                TomcatMain.class.getName(), Repo.launcherJar().resolveSibling("sandbox-gate.war").toString(),
+                Integer.toString(port));
+        return start(env, command, port);
+    }
+
+    private static GatewayProcess start(Map<String, String> env, List<String> command, int port)
+            throws IOException, InterruptedException {
         Path output = Files.createTempFile("gateway-" + UUID.randomUUID(), ".log");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)

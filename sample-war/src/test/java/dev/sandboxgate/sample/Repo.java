@@ -28,6 +28,15 @@ final class Repo {
         return jar.toAbsolutePath();
     }
 
+    /** Tomcat 11's embedded jars, copied by the build for {@link TomcatMain}. */
+    static Path tomcatLib() {
+        Path lib = Paths.get(System.getProperty("sandboxgate.tomcat.lib", "target/tomcat-lib"));
+        if (!Files.isDirectory(lib)) {
+            throw new IllegalStateException("run the integration tests with 'mvn verify': " + lib + " is missing");
+        }
+        return lib.toAbsolutePath();
+    }
+
     static Path sandboxAgentBinary() {
         Path binary = e2e().resolve("node_modules/@sandbox-agent/cli-linux-x64/bin/sandbox-agent");
         if (!Files.isRegularFile(binary)) {

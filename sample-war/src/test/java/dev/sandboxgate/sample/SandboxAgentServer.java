@@ -62,6 +62,24 @@ final class SandboxAgentServer implements AutoCloseable {
         return process.descendants().filter(ProcessHandle::isAlive).count();
     }
 
+    /**
+     * The server's own request log (one line per request it received, e.g. {@code method=GET
+     * uri=/v1/processes/proc_1/terminal/ws?...}): what reached the sandbox, whatever a proxy in front of it says.
+     */
+    String requestLog() throws IOException {
+        Path logs = home.resolve("xdg/sandbox-agent/logs");
+        if (!Files.isDirectory(logs)) {
+            return "";
+        }
+        StringBuilder all = new StringBuilder();
+        try (var files = Files.list(logs)) {
+            for (Path file : files.sorted().toList()) {
+                all.append(Files.readString(file));
+            }
+        }
+        return all.toString();
+    }
+
     /** A directory the sandbox may write to in tests (the server runs as this user). */
     Path scratch() throws IOException {
         return Files.createDirectories(home.resolve("scratch"));

@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs {@code e2e/sdk-flow.mjs} (the real TypeScript SDK) against a base URL, the token passed in the environment. */
+/**
+ * Runs a script of {@code e2e/} that drives the real TypeScript SDK ({@code sdk-flow.mjs}, {@code terminal-flow.mjs})
+ * against a base URL, the token passed in the environment, and collects the JSON line it prints per step.
+ */
 final class SdkFlow {
 
     record Run(int exitCode, String output) {
@@ -23,10 +27,27 @@ final class SdkFlow {
     }
 
     static Run run(String baseUrl, String token, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("node", "sdk-flow.mjs", "--base-url", baseUrl));
+        return run(List.of("sdk-flow.mjs"), baseUrl, Map.of("SANDBOX_GATE_E2E_TOKEN", token), args);
+    }
+
+    /**
+     * {@code e2e/terminal-flow.mjs}: a tty process and its terminal WebSocket through the SDK. Node 20 has a global
+     * WebSocket (which the SDK uses) only with {@code --experimental-websocket}.
+     */
+    static Run terminal(String baseUrl, Map<String, String> tokens, String... args)
+            throws IOException, InterruptedException {
+        return run(List.of("--experimental-websocket", "terminal-flow.mjs"), baseUrl, tokens, args);
+    }
+
+    /** @param env tokens for the script (never on the command line, so not in `ps`) */
+    private static Run run(List<String> nodeArgs, String baseUrl, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("node"));
+        command.addAll(nodeArgs);
+        command.addAll(List.of("--base-url", baseUrl));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(Repo.e2e().toFile()).redirectErrorStream(true);
-        builder.environment().put("SANDBOX_GATE_E2E_TOKEN", token); // not on the command line, so not in `ps`
+        builder.environment().putAll(env);
         Process node = builder.start();
         byte[] output = node.getInputStream().readAllBytes();
         if (!node.waitFor(90, TimeUnit.SECONDS)) {
