@@ -45,7 +45,6 @@ public class SandboxProxyServlet extends HttpServlet {
     private static final Pattern ACP_SERVER = Pattern.compile("/v1/acp/[^/]+");
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
-    private static final System.Logger LOG = System.getLogger(SandboxProxyServlet.class.getName());
 
     private transient Upstream upstream;
     private transient SandboxDirectory directory;
