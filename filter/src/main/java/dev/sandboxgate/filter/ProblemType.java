@@ -61,7 +61,9 @@ public enum ProblemType {
      */
     WEBSOCKET_CROSS_ORIGIN(403, "websocket-cross-origin", "Cross-site WebSocket refused"),
     /** A WebSocket upgrade on a container without Jakarta WebSocket support (or with it switched off). */
-    WEBSOCKET_UNAVAILABLE(501, "websocket-unavailable", "WebSocket not available");
+    WEBSOCKET_UNAVAILABLE(501, "websocket-unavailable", "WebSocket not available"),
+    /** The audit trail's queue stayed full past {@code audit-block-timeout}: nothing is forwarded unrecorded. */
+    AUDIT_UNAVAILABLE(503, "audit-unavailable", "Audit trail unavailable");
 
     private static final String URI_PREFIX = "urn:sandbox-gate:problem:";
 

@@ -10,6 +10,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import dev.sandboxgate.filter.audit.AuditTrail;
 import dev.sandboxgate.filter.auth.Authenticators;
 import dev.sandboxgate.filter.authz.Authorization;
 import java.io.IOException;
@@ -97,12 +98,32 @@ public class SandboxAuthFilter implements Filter {
         for (String className : settings.list(LISTENERS_PARAM)) {
             listeners.add(settings.newInstance(LISTENERS_PARAM, className, GateListener.class));
         }
+        // Last, so that its decision record says what was finally decided, vetoes of other listeners included.
+        AuditTrail audit = AuditTrail.configure(settings); // null when audit-sinks=none
+        if (audit != null) {
+            listeners.add(audit);
+        }
         return new Gate(List.copyOf(stages), List.copyOf(listeners), transport);
     }
 
-    /** Releases what stages hold (a session registry's database pool). */
+    /**
+     * Closes the listeners that hold resources (the audit trail first writes every record still queued), then what
+     * the stages hold (a session registry's database pool).
+     */
     @Override
     public void destroy() {
+        if (listeners != null) {
+            for (GateListener listener : listeners) {
+                if (listener instanceof AutoCloseable closeable) {
+                    try {
+                        closeable.close();
+                    } catch (Exception e) {
+                        LOG.log(Level.ERROR, "a listener ({0}) did not close cleanly: {1}",
+                                listener.getClass().getName(), e.getClass().getName());
+                    }
+                }
+            }
+        }
         if (stages == null) {
             return;
         }

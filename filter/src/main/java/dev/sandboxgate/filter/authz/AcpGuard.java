@@ -1,5 +1,6 @@
 package dev.sandboxgate.filter.authz;
 
+import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Refusal;
 import dev.sandboxgate.filter.WorkspaceRole;
@@ -40,8 +41,9 @@ final class AcpGuard {
     }
 
     /** Null to let the request through, else the refusal. {@code serverId} is decoded, as the sandbox reads it. */
-    Refusal check(Operation operation, HttpServletRequest request, String workspace, String subject,
+    Refusal check(Operation operation, GateExchange exchange, String workspace, String subject,
                   WorkspaceRole role, String serverId) {
+        HttpServletRequest request = exchange.request();
         SessionRegistry.Binding bound = registry.find(serverId);
         Refusal refusal = allowed(operation, bound, workspace, subject, role);
         if (refusal != null) {
@@ -57,7 +59,7 @@ final class AcpGuard {
                 }
                 return null;
             case ACP_SEND:
-                refusal = inspect(request, workspace, role);
+                refusal = inspect(exchange, serverId, workspace, role);
                 if (refusal != null) {
                     return refusal; // a refused message binds nothing
                 }
@@ -91,7 +93,8 @@ final class AcpGuard {
     }
 
     /** Reads and classifies the JSON-RPC body of a POST. */
-    private Refusal inspect(HttpServletRequest request, String workspace, WorkspaceRole role) {
+    private Refusal inspect(GateExchange exchange, String serverId, String workspace, WorkspaceRole role) {
+        HttpServletRequest request = exchange.request();
         if (!AuthorizationStage.mediaType(request.getContentType()).equals("application/json")) {
             return Refusal.of(ProblemType.BAD_REQUEST, "An ACP message is JSON (Content-Type: application/json).");
         }
@@ -112,6 +115,9 @@ final class AcpGuard {
             messages = AcpMessages.inspect(JsonTree.parse(body));
         } catch (JsonTree.Invalid e) {
             return Refusal.of(ProblemType.BAD_REQUEST, e.getMessage());
+        }
+        if (!messages.methods().isEmpty()) {
+            exchange.session(serverId, String.join(",", messages.methods())); // recorded, refused or not
         }
         if (messages.localMcp()) {
             WorkspaceRole required = policy.required(Operation.ACP_LOCAL_MCP);

@@ -13,8 +13,9 @@ import java.util.Map;
  *
  * @param localMcp whether any message starts a local MCP server
  * @param cwds     every {@code params.cwd}
+ * @param methods  the JSON-RPC methods of the requests and notifications, in order (for the audit trail)
  */
-record AcpMessages(boolean localMcp, List<String> cwds) {
+record AcpMessages(boolean localMcp, List<String> cwds, List<String> methods) {
 
     static AcpMessages inspect(Object body) throws JsonTree.Invalid {
         List<Object> messages;
@@ -27,6 +28,7 @@ record AcpMessages(boolean localMcp, List<String> cwds) {
         }
         boolean localMcp = false;
         List<String> cwds = new ArrayList<>();
+        List<String> methods = new ArrayList<>();
         for (Object message : messages) {
             if (!(message instanceof Map<?, ?> fields)) {
                 throw new JsonTree.Invalid("Each JSON-RPC message is an object.");
@@ -35,6 +37,7 @@ record AcpMessages(boolean localMcp, List<String> cwds) {
                 if (!(fields.get("method") instanceof String method) || method.isEmpty()) {
                     throw new JsonTree.Invalid("A JSON-RPC method is a non-empty string.");
                 }
+                methods.add(method);
                 Object params = fields.get("params");
                 if (params != null && !(params instanceof Map<?, ?>) && !(params instanceof List<?>)) {
                     throw new JsonTree.Invalid("JSON-RPC params are an object or an array.");
@@ -50,7 +53,7 @@ record AcpMessages(boolean localMcp, List<String> cwds) {
             }
             localMcp |= startsLocalMcp(message);
         }
-        return new AcpMessages(localMcp, List.copyOf(cwds));
+        return new AcpMessages(localMcp, List.copyOf(cwds), List.copyOf(methods));
     }
 
     /** Whether {@code value} holds, at any depth, an {@code mcpServers} entry that is not a remote server. */

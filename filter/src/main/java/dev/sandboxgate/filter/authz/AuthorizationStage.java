@@ -105,7 +105,7 @@ final class AuthorizationStage implements Stage {
         switch (operation) {
             case ACP_SEND, ACP_STREAM, ACP_DELETE -> {
                 exchange.session(path.segments().get(2), null);
-                return acp.check(operation, request, workspace, principal.subject(), role.get(),
+                return acp.check(operation, exchange, workspace, principal.subject(), role.get(),
                         path.segments().get(2));
             }
             case ACP_LIST -> {
