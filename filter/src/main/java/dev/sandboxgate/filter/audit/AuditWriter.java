@@ -238,7 +238,7 @@ final class AuditWriter implements Runnable, AuditMXBean {
                 long count = target.spool().replayInto(target.sink());
                 replayed.addAndGet(count);
                 LOG.log(Level.INFO, "audit node {0}: sink {1} recovered; {2} spooled record(s) written", node,
-                        target.sink().name(), count);
+                        target.sink().name(), String.valueOf(count));
             } catch (Exception e) {
                 failed.incrementAndGet();
                 nextReplayNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_BACKOFF_MILLIS);
