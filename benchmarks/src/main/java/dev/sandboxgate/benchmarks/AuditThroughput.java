@@ -49,9 +49,13 @@ public final class AuditThroughput {
         FilterChain answered = (request, response) -> ((HttpServletResponse) response).setStatus(200);
         run(params, node + "-warmup", 20_000, threads, answered);
 
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = os.getProcessCpuTime();
         long start = System.nanoTime();
-        run(params, node, requests, threads, answered);
+        double produced = run(params, node, requests, threads, answered) - start;
         double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (os.getProcessCpuTime() - cpuBefore) / 1e9;
 
         Properties login = new Properties();
         if (user != null) {
@@ -66,13 +70,16 @@ public final class AuditThroughput {
              ResultSet count = sql.executeQuery("SELECT COUNT(*) FROM sandbox_audit WHERE node = '" + node + "'")) {
             count.next();
             rows = count.getLong(1);
-            System.out.printf("%d requests, %d rows (chain-start included) in %.2f s: %.0f records/s; chains %s%n",
-                    requests, rows, seconds, rows / seconds,
+            System.out.printf("%d requests, %d rows (chain-start included) in %.2f s (requests sent after %.2f s): "
+                    + "%.0f records/s; this process used %.2f CPU-seconds (%.0f records per CPU-second, requests "
+                    + "included); chains %s%n", requests, rows, seconds, produced / 1e9, rows / seconds, cpuSeconds,
+                    rows / cpuSeconds,
                     AuditVerifier.verifyTable(connection, "sandbox_audit").intact() ? "intact" : "BROKEN");
         }
     }
 
-    private static void run(Map<String, String> params, String node, int requests, int threads,
+    /** Returns {@link System#nanoTime()} when the last request was through, before the drain. */
+    private static long run(Map<String, String> params, String node, int requests, int threads,
                             FilterChain chain) throws Exception {
         Map<String, String> these = new HashMap<>(params);
         these.put("audit-node", node);
@@ -99,6 +106,8 @@ public final class AuditThroughput {
         for (Thread worker : workers) {
             worker.join();
         }
+        long sent = System.nanoTime();
         filter.destroy(); // returns once every queued record is committed
+        return sent;
     }
 }

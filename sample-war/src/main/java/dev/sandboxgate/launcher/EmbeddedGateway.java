@@ -64,6 +64,7 @@ final class EmbeddedGateway {
             System.setProperty("JWT_HS256_SECRET", demoJwt.secret());
         }
 
+        AuditOutput.configure(java.nio.file.Paths.get(""));
         Server server = newServer(settings);
         LocalSandbox sandboxToStop = localSandbox;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, sandboxToStop), "sandbox-gate-shutdown"));

@@ -50,6 +50,14 @@ public record AuditRecord(int schema, String node, long seq, Instant ts, String 
     public static final String COMPLETED = "completed";
     public static final String CHAIN_START = "chain-start";
 
+    // One per thread: looking the algorithm up costs more than hashing a record.
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    });
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
@@ -69,12 +77,7 @@ public record AuditRecord(int schema, String node, long seq, Instant ts, String 
 
     /** The SHA-256 (lowercase hex) of {@link #canonicalJson()}: what {@code hash} must be. */
     public String computeHash() {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(canonicalJson().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return HexFormat.of().formatHex(SHA_256.get().digest(canonicalJson().getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Whether {@code hash} is the hash of this record's content. */
