@@ -77,7 +77,7 @@ final class GatewayProcess implements AutoCloseable {
                 .redirectOutput(output.toFile());
         // Only what the test passes configures the gateway, never the machine's own environment.
         builder.environment().keySet().removeIf(name -> name.startsWith("SANDBOX_") || name.startsWith("JWT_")
-                || name.startsWith("API_KEY") || name.equals("APP_API_TOKEN"));
+                || name.startsWith("API_KEY") || name.equals("APP_API_TOKEN") || name.startsWith("AUDIT_"));
         builder.environment().putAll(env);
         // The end-to-end tests write under the sandbox's scratch directories (and scripted upstreams serve any path):
         // filesystem confinement to a root is tested in jaxrs-proxy (AuthorizationThroughGatewayTest), so here the

@@ -44,6 +44,18 @@ class LauncherIT {
             assertThat(new String(jwtShell.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
                     .isEqualTo("{\"status\":\"ok\"}");
 
+            // The audit trail's JSON lines, bare (not in the JDK's log format), one decision per curl: a chain.
+            List<String> audit = List.of();
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); System.nanoTime() < end
+                    && audit.stream().noneMatch(line -> line.contains("demo-user")); Thread.sleep(100)) {
+                audit = launcher.output().lines().filter(line -> line.startsWith("{\"schema\":1,")).toList();
+            }
+            assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"event\":\"decision\"",
+                    "\"subject\":\"app\"", "\"decision\":\"allowed\"", "\"path\":\"/demo/v1/health\""));
+            assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"subject\":\"demo-user\"",
+                    "\"authMethod\":\"jwt\""));
+            assertThat(dev.sandboxgate.filter.audit.AuditVerifier.verifyLines(audit).intact()).isTrue();
+
             sandboxProcesses = ProcessHandle.of(launcher.pid()).orElseThrow().descendants().toList();
             assertThat(sandboxProcesses).as("the launcher started a local Sandbox Agent").isNotEmpty();
             sandboxToken = sandboxTokenOf(sandboxProcesses);

@@ -1,9 +1,11 @@
 package dev.sandboxgate.filter.audit;
 
 import java.sql.Connection;
+import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
+import java.util.ServiceLoader;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -24,7 +26,16 @@ interface JdbcConnections {
         if (password != null) {
             properties.setProperty("password", password);
         }
-        return () -> DriverManager.getConnection(url, properties);
+        return () -> {
+            // DriverManager registers only the drivers its first caller's class loader could see; in a container that
+            // may not be the web application's. So the driver is looked up where this class was loaded first.
+            for (Driver driver : ServiceLoader.load(Driver.class, JdbcConnections.class.getClassLoader())) {
+                if (driver.acceptsURL(url)) {
+                    return driver.connect(url, properties);
+                }
+            }
+            return DriverManager.getConnection(url, properties);
+        };
     }
 
     /** Looks the data source up once, now: a name that resolves to nothing stops deployment. */
