@@ -1,12 +1,13 @@
 package dev.sandboxgate.filter.audit;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -77,7 +78,7 @@ public record AuditRecord(int schema, String node, long seq, Instant ts, String 
 
     /** The SHA-256 (lowercase hex) of {@link #canonicalJson()}: what {@code hash} must be. */
     public String computeHash() {
-        return HexFormat.of().formatHex(SHA_256.get().digest(canonicalJson().getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of().formatHex(SHA_256.get().digest(json(false)));
     }
 
     /** Whether {@code hash} is the hash of this record's content. */
@@ -87,17 +88,18 @@ public record AuditRecord(int schema, String node, long seq, Instant ts, String 
 
     /** The JSON form without {@code hash}: what the hash covers. */
     public String canonicalJson() {
-        return json(false);
+        return new String(json(false), StandardCharsets.UTF_8);
     }
 
     /** The JSON form, one line. */
     public String toJson() {
-        return json(true);
+        return new String(json(true), StandardCharsets.UTF_8);
     }
 
-    private String json(boolean withHash) {
-        StringWriter out = new StringWriter(512);
-        try (JsonGenerator json = JSON.createGenerator(out)) {
+    /** UTF-8 JSON, written straight to bytes: the writer hashes every record, and this is most of that work. */
+    private byte[] json(boolean withHash) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             json.writeStartObject();
             json.writeNumberField("schema", schema);
             string(json, "node", node);
@@ -136,7 +138,7 @@ public record AuditRecord(int schema, String node, long seq, Instant ts, String 
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toString();
+        return out.toByteArray();
     }
 
     private static void string(JsonGenerator json, String name, String value) throws IOException {
