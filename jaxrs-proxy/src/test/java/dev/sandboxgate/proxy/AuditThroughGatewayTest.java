@@ -231,13 +231,7 @@ class AuditThroughGatewayTest {
             RawUpstream.respond(out, 200, "application/json", "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}"
                     .getBytes(StandardCharsets.UTF_8));
         }); GatewayServer gw = GatewayServer.start(up.url(), Map.of(), auditParams())) {
-            String body = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"session/prompt\",\"params\":{\"sessionId\":\"x\","
-                    + "\"prompt\":[{\"type\":\"text\",\"text\":\"" + prompt + "\"}]}}";
-            HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(
-                            URI.create(gw.mountUrl() + "/ws_1/v1/acp/s-9"))
-                    .header("Authorization", "Bearer " + GatewayServer.APP_TOKEN)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = prompt(gw, prompt);
             String id = response.headers().firstValue("X-Request-Id").orElseThrow();
 
             AuditRecord decision = of(stored(all -> of(all, id).size() == 2), id).get(0);
@@ -259,13 +253,7 @@ class AuditThroughGatewayTest {
             RawUpstream.respond(out, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
         }); GatewayServer gw = GatewayServer.start(up.url(), Map.of(),
                 auditParams("audit-prompt", "full", "audit-prompt-max", "40"))) {
-            String body = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"session/prompt\",\"params\":{\"sessionId\":\"x\","
-                    + "\"prompt\":[{\"type\":\"text\",\"text\":\"" + prompt + "\"}]}}";
-            HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(
-                            URI.create(gw.mountUrl() + "/ws_1/v1/acp/s-9"))
-                    .header("Authorization", "Bearer " + GatewayServer.APP_TOKEN)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = prompt(gw, prompt);
             String id = response.headers().firstValue("X-Request-Id").orElseThrow();
 
             AuditRecord decision = of(stored(all -> of(all, id).size() == 2), id).get(0);
@@ -322,6 +310,16 @@ class AuditThroughGatewayTest {
             assertThat(everything.toString()).as("the sinks' output").doesNotContain(secret);
         }
         assertThat(AuditVerifier.verifyLines(log.lines()).intact()).isTrue();
+    }
+
+    /** Sends {@code text} as a {@code session/prompt} to ACP server {@code s-9} of {@code ws_1}. */
+    private static HttpResponse<String> prompt(GatewayServer gw, String text) throws Exception {
+        String body = "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"session/prompt\",\"params\":{\"sessionId\":\"x\","
+                + "\"prompt\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}}";
+        return CLIENT.send(HttpRequest.newBuilder(URI.create(gw.mountUrl() + "/ws_1/v1/acp/s-9"))
+                .header("Authorization", "Bearer " + GatewayServer.APP_TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String sha256(String text) throws Exception {
