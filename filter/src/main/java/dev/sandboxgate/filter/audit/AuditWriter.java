@@ -156,7 +156,7 @@ final class AuditWriter implements Runnable, AuditMXBean {
                 failed.incrementAndGet();
                 LOG.log(Level.WARNING, "audit node {0}: cannot read where the chain ends ({1}); retrying", node,
                         e.getClass().getName());
-                if (System.nanoTime() - drainDeadlineNanos > 0) {
+                if (stopping && System.nanoTime() - drainDeadlineNanos > 0) {
                     return false;
                 }
                 sleep(backoff);
