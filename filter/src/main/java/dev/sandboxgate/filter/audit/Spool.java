@@ -18,6 +18,7 @@ import java.util.Optional;
  * kept. A spool left over from a previous run is replayed first.
  */
 final class Spool {
+    private static final System.Logger LOG = System.getLogger(Spool.class.getName());
     private static final int REPLAY_BATCH = 500;
 
     private final Path file;
@@ -53,16 +54,32 @@ final class Spool {
         }
     }
 
-    /** Writes every spooled record to {@code sink} in order, then empties the spool; returns how many. */
+    /**
+     * Writes every spooled record to {@code sink} in order, then empties the spool; returns how many. A last line cut
+     * short (the gateway died while appending it) is reported and skipped; anything else unreadable stops the replay.
+     */
     long replayInto(AuditSink sink) throws Exception {
         long replayed = 0;
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             List<AuditRecord> batch = new ArrayList<>(REPLAY_BATCH);
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
+            String next = in.readLine();
+            for (String line = next; line != null; line = next) {
+                next = in.readLine();
                 if (line.isEmpty()) {
                     continue;
                 }
-                batch.add(AuditRecord.fromJson(line));
+                AuditRecord record;
+                try {
+                    record = AuditRecord.fromJson(line);
+                } catch (AuditRecord.Unreadable torn) {
+                    if (next != null) {
+                        throw torn;
+                    }
+                    LOG.log(System.Logger.Level.ERROR, "audit spool {0}: its last line is cut short (the gateway "
+                            + "stopped while writing it); that record is lost", file);
+                    break;
+                }
+                batch.add(record);
                 if (batch.size() == REPLAY_BATCH) {
                     sink.write(batch);
                     replayed += batch.size();
@@ -78,19 +95,21 @@ final class Spool {
         return replayed;
     }
 
-    /** The newest spooled record (the spool holds records newer than its sink's), if any. */
-    Optional<AuditRecord> last() throws IOException, AuditRecord.Unreadable {
+    /** The newest readable spooled record (the spool holds records newer than its sink's), if any. */
+    Optional<AuditRecord> last() throws IOException {
         if (isEmpty()) {
             return Optional.empty();
         }
-        String last = null;
+        AuditRecord last = null;
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
-                if (!line.isEmpty()) {
-                    last = line;
+                try {
+                    last = line.isEmpty() ? last : AuditRecord.fromJson(line);
+                } catch (AuditRecord.Unreadable torn) {
+                    // only a last line can be cut short; replayInto reports it
                 }
             }
         }
-        return last == null ? Optional.empty() : Optional.of(AuditRecord.fromJson(last));
+        return Optional.ofNullable(last);
     }
 }
