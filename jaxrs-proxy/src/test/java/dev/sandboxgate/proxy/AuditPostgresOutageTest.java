@@ -3,6 +3,7 @@ package dev.sandboxgate.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sandboxgate.filter.audit.AuditVerifier;
+import dev.sandboxgate.filter.jdbc.PostgresServer;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -101,8 +102,12 @@ class AuditPostgresOutageTest {
         return new Load(statuses);
     }
 
+    private static Connection connect() throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection(pg.jdbcUrl(), PostgresServer.USER, "");
+    }
+
     private static long count(String node, String event) throws Exception {
-        try (Connection connection = pg.connect(); Statement sql = connection.createStatement();
+        try (Connection connection = connect(); Statement sql = connection.createStatement();
              ResultSet rows = sql.executeQuery("SELECT COUNT(*) FROM sandbox_audit WHERE node = '" + node
                      + "' AND event = '" + event + "'")) {
             rows.next();
@@ -145,7 +150,7 @@ class AuditPostgresOutageTest {
         assertThat(failed).as("the outage was seen").isPositive();
         assertThat(count(node, "decision")).isEqualTo(load.total());
         assertThat(count(node, "completed")).isEqualTo(load.of(200));
-        try (Connection connection = pg.connect()) {
+        try (Connection connection = connect()) {
             assertThat(AuditVerifier.verifyTable(connection, "sandbox_audit").intact()).isTrue();
         }
     }
@@ -170,7 +175,7 @@ class AuditPostgresOutageTest {
         assertThat(replayed).isEqualTo(spooled);
         assertThat(count(node, "decision")).isEqualTo(load.total());
         assertThat(count(node, "completed")).isEqualTo(load.of(200));
-        try (Connection connection = pg.connect()) {
+        try (Connection connection = connect()) {
             assertThat(AuditVerifier.verifyTable(connection, "sandbox_audit").intact()).isTrue();
         }
         try (var files = Files.list(spoolDir)) {

@@ -6,6 +6,7 @@ import dev.sandboxgate.filter.GateListener;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Refusal;
 import dev.sandboxgate.filter.Settings;
+import dev.sandboxgate.filter.jdbc.Database;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
@@ -24,7 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
+import javax.naming.InitialContext;
 import javax.naming.NamingException;
+import javax.sql.DataSource;
 
 /**
  * The audit stage: a {@link GateListener} that writes a {@code decision} record for every request the filter sees
@@ -50,10 +53,8 @@ public final class AuditTrail implements GateListener, AutoCloseable {
     static final String DRAIN_TIMEOUT_PARAM = "audit-drain-timeout";
     static final String PROMPT_PARAM = "audit-prompt";
     static final String PROMPT_MAX_PARAM = "audit-prompt-max";
-    static final String JDBC_URL_PARAM = "audit-jdbc-url";
-    static final String JDBC_USER_PARAM = "audit-jdbc-user";
-    static final String JDBC_PASSWORD_PARAM = "audit-jdbc-password";
-    static final String JDBC_DATASOURCE_PARAM = "audit-jdbc-datasource";
+    /** The prefix of the JDBC sink's {@link Database} params: {@code audit-datasource}, {@code audit-jdbc-url}... */
+    static final String DATABASE_PREFIX = "audit";
     static final String JDBC_TABLE_PARAM = "audit-jdbc-table";
     static final String DEFAULT_DATASOURCE = "java:comp/env/jdbc/sandboxAudit";
 
@@ -149,18 +150,21 @@ public final class AuditTrail implements GateListener, AutoCloseable {
         if (!JdbcTable.IDENTIFIER.matcher(tableName).matches()) {
             throw settings.invalid(JDBC_TABLE_PARAM, tableName, "a plain SQL identifier");
         }
-        String url = settings.optional(JDBC_URL_PARAM).orElse(null);
-        if (url != null) {
-            return new JdbcSink(JdbcConnections.url(url, settings.optional(JDBC_USER_PARAM).orElse(null),
-                    settings.optional(JDBC_PASSWORD_PARAM).orElse(null)), new JdbcTable(tableName));
+        if (settings.optional(DATABASE_PREFIX + "-datasource").isPresent()
+                || settings.optional(DATABASE_PREFIX + "-jdbc-url").isPresent()) {
+            return new JdbcSink(Database.from(settings, DATABASE_PREFIX), new JdbcTable(tableName));
         }
-        String name = settings.optional(JDBC_DATASOURCE_PARAM).orElse(DEFAULT_DATASOURCE);
         try {
-            return new JdbcSink(JdbcConnections.jndi(name), new JdbcTable(tableName));
+            // Neither is set: the enterprise default, the container's DataSource at the conventional name.
+            Object found = new InitialContext().lookup(DEFAULT_DATASOURCE);
+            if (found instanceof DataSource dataSource) {
+                return new JdbcSink(Database.of(dataSource), new JdbcTable(tableName));
+            }
+            throw new NamingException(DEFAULT_DATASOURCE + " is not a javax.sql.DataSource");
         } catch (NamingException e) {
-            throw settings.problem("the audit sink 'jdbc' needs init-param '" + JDBC_URL_PARAM + "' or a DataSource "
-                    + "in JNDI at '" + name + "' (" + JDBC_DATASOURCE_PARAM + "), which did not resolve: "
-                    + e.getClass().getSimpleName());
+            throw settings.problem("the audit sink 'jdbc' needs init-param '" + DATABASE_PREFIX + "-jdbc-url' or '"
+                    + DATABASE_PREFIX + "-datasource', or a DataSource in JNDI at '" + DEFAULT_DATASOURCE
+                    + "', which did not resolve: " + e.getClass().getSimpleName());
         }
     }
 

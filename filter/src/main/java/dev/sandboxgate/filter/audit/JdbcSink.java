@@ -1,5 +1,6 @@
 package dev.sandboxgate.filter.audit;
 
+import dev.sandboxgate.filter.jdbc.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -10,18 +11,19 @@ import java.util.Optional;
 
 /**
  * Writes records into the audit table with one batch insert and one commit per batch. The table is created on the
- * first connection if it is missing. After a failure the commit's fate is unknown, so the sink asks the table for
+ * first connection if it is missing. The connection comes from a {@link Database} (a container's DataSource or a pool
+ * of the gateway's own) and is held between batches. After a failure the commit's fate is unknown, so the sink asks the table for
  * each node's newest {@code seq} again and skips what it already holds: a batch offered twice is written once.
  */
 final class JdbcSink implements AuditSink {
-    private final JdbcConnections connections;
+    private final Database database;
     private final JdbcTable table;
     /** Per node, the newest seq the table is known to hold; forgotten after a failure. */
     private final Map<String, Long> stored = new HashMap<>();
     private Connection connection;
 
-    JdbcSink(JdbcConnections connections, JdbcTable table) {
-        this.connections = connections;
+    JdbcSink(Database database, JdbcTable table) {
+        this.database = database;
         this.table = table;
     }
 
@@ -84,7 +86,7 @@ final class JdbcSink implements AuditSink {
 
     private Connection connection() throws SQLException {
         if (connection == null) {
-            Connection opened = connections.open();
+            Connection opened = database.dataSource().getConnection();
             try {
                 opened.setAutoCommit(false);
                 table.create(opened);
@@ -122,6 +124,7 @@ final class JdbcSink implements AuditSink {
     @Override
     public void close() {
         reset();
+        database.close(); // a pool of its own; never a container's DataSource
     }
 
     /** Carries an SQLException out of a computeIfAbsent. */

@@ -22,6 +22,12 @@ class AuditVerifierTest {
     @TempDir
     Path dir;
 
+    private static dev.sandboxgate.filter.jdbc.Database h2(String url) {
+        org.h2.jdbcx.JdbcDataSource dataSource = new org.h2.jdbcx.JdbcDataSource();
+        dataSource.setURL(url);
+        return dev.sandboxgate.filter.jdbc.Database.of(dataSource);
+    }
+
     /** Ten chained records of one node, as a log sink writes them (prefixed, among other log lines). */
     private static List<String> logLines() {
         List<String> lines = new ArrayList<>();
@@ -109,7 +115,7 @@ class AuditVerifierTest {
     @Test
     void checksAJdbcTableAndFindsEditedDeletedAndReorderedRows() throws Exception {
         String url = "jdbc:h2:mem:verify-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1";
-        JdbcSink sink = new JdbcSink(JdbcConnections.url(url, null, null), new JdbcTable("sandbox_audit"));
+        JdbcSink sink = new JdbcSink(h2(url), new JdbcTable("sandbox_audit"));
         List<AuditRecord> records = new ArrayList<>();
         String head = null;
         for (int seq = 1; seq <= 10; seq++) {
@@ -150,7 +156,7 @@ class AuditVerifierTest {
     @Test
     void theQueryToolListsBySubjectWorkspaceAndTime() throws Exception {
         String url = "jdbc:h2:mem:query-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1";
-        JdbcSink sink = new JdbcSink(JdbcConnections.url(url, null, null), new JdbcTable("sandbox_audit"));
+        JdbcSink sink = new JdbcSink(h2(url), new JdbcTable("sandbox_audit"));
         String head = null;
         List<AuditRecord> records = new ArrayList<>();
         String[][] who = {{"alice", "ws_1"}, {"bob", "ws_1"}, {"alice", "ws_2"}};

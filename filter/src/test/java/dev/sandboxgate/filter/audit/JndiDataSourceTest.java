@@ -14,7 +14,6 @@ import java.util.Map;
 import javax.naming.Context;
 import javax.naming.InitialContext;
 import javax.naming.NameNotFoundException;
-import javax.naming.NamingException;
 import javax.naming.spi.InitialContextFactory;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -78,10 +77,10 @@ class JndiDataSourceTest {
     }
 
     @Test
-    void aDataSourceNameThatDoesNotResolveStopsDeployment() throws NamingException {
+    void aDataSourceNameThatDoesNotResolveStopsDeployment() {
         assertThatThrownBy(() -> AuditTrail.configure(settings(Map.of("audit-sinks", "jdbc",
-                "audit-jdbc-datasource", "java:comp/env/jdbc/missing"))))
+                "audit-datasource", "java:comp/env/jdbc/missing"))))
                 .isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining("audit-jdbc-url").hasMessageContaining("java:comp/env/jdbc/missing");
+                .hasMessageContaining("audit-datasource").hasMessageContaining("java:comp/env/jdbc/missing");
     }
 }

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 /**
  * A real PostgreSQL server for tests: {@code initdb} on a fresh temporary directory, then {@code postgres} on
  * 127.0.0.1 and a free port, trust authentication for user {@value #USER}, fsync off. Stopped by its PID, and its
- * directory deleted, on {@link #close()}.
+ * directory deleted, on {@link #close()}. {@link #stop()} and {@link #restart()} take the server away and bring it
+ * back on the same port and data, for outage tests.
  *
  * <p>The binaries are found under {@code /usr/lib/postgresql/<version>/bin} (Debian's {@code postgresql} package;
  * the newest version wins), or in the directory named by the system property {@code sandboxgate.postgres.bin}.
@@ -31,12 +32,13 @@ public final class PostgresServer implements AutoCloseable {
     public static final String USER = "test";
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
-    private final Process process;
+    private final List<String> command;
     private final Path home;
     private final int port;
+    private Process process;
 
-    private PostgresServer(Process process, Path home, int port) {
-        this.process = process;
+    private PostgresServer(List<String> command, Path home, int port) {
+        this.command = command;
         this.home = home;
         this.port = port;
     }
@@ -57,11 +59,19 @@ public final class PostgresServer implements AutoCloseable {
                 "-p", Integer.toString(port), "-c", "listen_addresses=127.0.0.1",
                 "-c", "unix_socket_directories=" + home, "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "max_connections=200");
-        Process process = new ProcessBuilder(postgres).redirectErrorStream(true)
-                .redirectOutput(home.resolve("postgres.log").toFile()).start();
-        PostgresServer server = new PostgresServer(process, home, port);
-        server.awaitReady();
+        PostgresServer server = new PostgresServer(postgres, home, port);
+        server.restart();
         return server;
+    }
+
+    /** Starts the server (again, after {@link #stop()}) and waits until it accepts connections. */
+    public synchronized void restart() throws IOException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("postgres is running");
+        }
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("postgres.log").toFile())).start();
+        awaitReady();
     }
 
     /** {@code jdbc:postgresql://127.0.0.1:PORT/postgres}. */
@@ -175,6 +185,19 @@ public final class PostgresServer implements AutoCloseable {
     /** Stops the server by its PID (fast shutdown, then kill) and deletes its directory. */
     @Override
     public void close() {
+        stop();
+        try (Stream<Path> files = Files.walk(home)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind is not worth failing a test for
+        }
+    }
+
+    /** Stops the server by its PID (fast shutdown, then kill), keeping its data for {@link #restart()}. */
+    public synchronized void stop() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
         // SIGINT is postgres' fast shutdown (SIGTERM would wait for clients to disconnect).
         try {
             new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
@@ -186,11 +209,6 @@ public final class PostgresServer implements AutoCloseable {
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
-        }
-        try (Stream<Path> files = Files.walk(home)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory left behind is not worth failing a test for
         }
     }
 }
