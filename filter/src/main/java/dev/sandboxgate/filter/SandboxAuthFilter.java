@@ -123,8 +123,9 @@ public class SandboxAuthFilter implements Filter {
 
     /**
      * Drains (see {@link Drain}: new requests 503, event streams ended cleanly, the rest given {@code shutdown-grace})
-     * and then closes the stages and listeners that hold resources ({@link AutoCloseable}, e.g. an audit queue that
-     * must be written out), in reverse order, after the last exchange has reported its end to them.
+     * and then closes the stages and listeners that hold resources ({@link AutoCloseable}: a session registry's
+     * database pool, an audit queue that must be written out), in reverse order, after the last exchange has reported
+     * its end to them.
      */
     @Override
     public void destroy() {
@@ -180,23 +181,6 @@ public class SandboxAuthFilter implements Filter {
         }
         listeners.add(GateMetrics.listener()); // last: it counts the final decision, vetoes included
         return new Gate(List.copyOf(stages), List.copyOf(listeners), transport, CorsPolicy.from(settings));
-    }
-
-    /** Releases what stages hold (a session registry's database pool). */
-    @Override
-    public void destroy() {
-        if (stages == null) {
-            return;
-        }
-        for (Stage stage : stages) {
-            if (stage instanceof AutoCloseable resources) {
-                try {
-                    resources.close();
-                } catch (Exception e) {
-                    LOG.log(Level.WARNING, "a stage did not close cleanly: {0}", e.getClass().getName());
-                }
-            }
-        }
     }
 
     @Override
