@@ -12,7 +12,8 @@ public final class BenchmarkExchanges {
     }
 
     public static GateExchange authenticated(HttpServletRequest request, SandboxPrincipal principal) {
-        GateExchange exchange = new GateExchange(request, "benchmark");
+        GateExchange exchange = new GateExchange(request, "benchmark",
+                TraceContext.acceptOrStart(java.util.List.of(), java.util.List.of()));
         exchange.authenticated(principal);
         return exchange;
     }

@@ -22,6 +22,7 @@ public final class GateExchange {
 
     private final HttpServletRequest request;
     private final String requestId;
+    private final TraceContext trace;
     private final long startNanos = System.nanoTime();
     private final List<Consumer<ExchangeOutcome>> endCallbacks = new ArrayList<>(2);
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -34,10 +35,15 @@ public final class GateExchange {
     private volatile String sandboxId;
     private volatile boolean relayOwnsEnd;
     private volatile long[] webSocket; // close code, messages in, messages out: one write, read as a whole
+    private volatile long forwardedNanos;
+    private volatile long upstreamSentNanos;
+    private volatile long upstreamAnsweredNanos;
+    private volatile Consumer<Drain.Phase> drainHandler;
 
-    GateExchange(HttpServletRequest request, String requestId) {
+    GateExchange(HttpServletRequest request, String requestId, TraceContext trace) {
         this.request = request;
         this.requestId = requestId;
+        this.trace = trace;
         this.clientIp = request.getRemoteAddr();
     }
 
@@ -47,6 +53,16 @@ public final class GateExchange {
 
     public String requestId() {
         return requestId;
+    }
+
+    /** The W3C trace this request belongs to (the caller's, or one the gateway started). */
+    public TraceContext trace() {
+        return trace;
+    }
+
+    /** The trace id (32 hex digits), shown next to the request id in problems and audit records. */
+    public String traceId() {
+        return trace.traceId();
     }
 
     /** {@link System#nanoTime()} when the filter first saw the request. */
@@ -140,6 +156,57 @@ public final class GateExchange {
 
     public void routedTo(String sandboxId) {
         this.sandboxId = sandboxId;
+    }
+
+    // ---- timings, for the metrics: what the gateway adds versus what the sandbox takes; 0 until known ----
+
+    void forwarded() {
+        forwardedNanos = System.nanoTime();
+    }
+
+    /** {@link System#nanoTime()} when the stages had let the request through, or 0. */
+    public long forwardedNanos() {
+        return forwardedNanos;
+    }
+
+    /** The relay calls this when it hands the request to the sandbox. */
+    public void upstreamSent() {
+        upstreamSentNanos = System.nanoTime();
+    }
+
+    public long upstreamSentNanos() {
+        return upstreamSentNanos;
+    }
+
+    /** The relay calls this when the sandbox's response headers arrive. */
+    public void upstreamAnswered() {
+        upstreamAnsweredNanos = System.nanoTime();
+    }
+
+    public long upstreamAnsweredNanos() {
+        return upstreamAnsweredNanos;
+    }
+
+    // ---- shutdown ----
+
+    /**
+     * How the relay ends this exchange when the gateway shuts down (see {@link Drain}): told {@code STREAMS_END} at
+     * once (an event stream ends cleanly there) and {@code GRACE_EXPIRED} if it is still open when the grace period
+     * is over. Without a handler the exchange simply runs to its end.
+     */
+    public void onDrain(Consumer<Drain.Phase> handler) {
+        this.drainHandler = handler;
+    }
+
+    void drain(Drain.Phase phase) {
+        Consumer<Drain.Phase> handler = drainHandler;
+        if (handler != null && !hasEnded()) {
+            try {
+                handler.accept(phase);
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "request {0}: draining failed with {1}", requestId, e.getClass().getName());
+            }
+        }
     }
 
     // ---- the end ----

@@ -63,7 +63,14 @@ public enum ProblemType {
     /** A WebSocket upgrade on a container without Jakarta WebSocket support (or with it switched off). */
     WEBSOCKET_UNAVAILABLE(501, "websocket-unavailable", "WebSocket not available"),
     /** The audit trail's queue stayed full past {@code audit-block-timeout}: nothing is forwarded unrecorded. */
-    AUDIT_UNAVAILABLE(503, "audit-unavailable", "Audit trail unavailable");
+    AUDIT_UNAVAILABLE(503, "audit-unavailable", "Audit trail unavailable"),
+    /** A browser request ({@code Origin}) from an origin not in {@code cors-allowed-origins}, or a preflight asking
+     * for a method or header the gateway does not allow. */
+    CORS_ORIGIN_FORBIDDEN(403, "cors-origin-forbidden", "Cross-origin request not allowed"),
+    /** The gateway is shutting down (draining): retry, another node will answer; sent with {@code Retry-After}. */
+    SHUTTING_DOWN(503, "shutting-down", "Gateway shutting down"),
+    /** An operations endpoint (metrics) without the operator's credential. */
+    ADMIN_CREDENTIAL_REQUIRED(401, "admin-credential-required", "Operator credential required");
 
     private static final String URI_PREFIX = "urn:sandbox-gate:problem:";
 

@@ -27,10 +27,19 @@ public final class Problems {
      */
     public static void send(HttpServletResponse response, ProblemType type, String detail, String requestId)
             throws IOException {
+        send(response, type, detail, requestId, null);
+    }
+
+    /**
+     * Like {@link #send(HttpServletResponse, ProblemType, String, String)}, with the W3C trace id as member
+     * {@code traceId} next to {@code requestId}.
+     */
+    public static void send(HttpServletResponse response, ProblemType type, String detail, String requestId,
+                            String traceId) throws IOException {
         if (response.isCommitted()) {
             return;
         }
-        byte[] body = render(type, detail, requestId);
+        byte[] body = render(type, detail, requestId, traceId);
         response.resetBuffer();
         response.setStatus(type.status());
         response.setContentType(MEDIA_TYPE);
@@ -53,7 +62,7 @@ public final class Problems {
 
     private static final String CONTAINER_TITLE = "Refused by the container";
 
-    static byte[] render(ProblemType type, String detail, String requestId) {
+    static byte[] render(ProblemType type, String detail, String requestId, String traceId) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
@@ -65,6 +74,9 @@ public final class Problems {
             }
             if (requestId != null) {
                 json.writeStringField("requestId", requestId);
+            }
+            if (traceId != null) {
+                json.writeStringField("traceId", traceId);
             }
             json.writeEndObject();
         } catch (IOException e) {

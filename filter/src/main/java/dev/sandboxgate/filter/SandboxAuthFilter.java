@@ -19,9 +19,21 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import dev.sandboxgate.filter.cors.CorsPolicy;
+import dev.sandboxgate.filter.health.ReadinessCheck;
+import dev.sandboxgate.filter.health.ReadinessChecks;
+import dev.sandboxgate.filter.metrics.GateMetrics;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.jmx.JmxConfig;
+import io.micrometer.jmx.JmxMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 /**
  * The gate in front of the sandbox: every request under the mount passes an ordered chain of {@link Stage}s and is
@@ -40,8 +52,13 @@ import java.util.Properties;
  *   <li>{@code gate-listeners}: {@link GateListener} classes (comma-separated) told of every decision and of the
  *       end of every forwarded exchange;
  *   <li>{@code access-token-query} ({@code streams} or {@code off}) and {@code access-token-param}
- *       ({@code access_token}).
+ *       ({@code access_token});
+ *   <li>{@code cors-*}: browser apps on other origins (see {@link CorsPolicy}; off by default);
+ *   <li>{@code shutdown-grace} (20s): how long requests under way may take to finish when the gateway shuts down
+ *       (see {@link Drain});
+ *   <li>{@code metrics-jmx} ({@code false}): also publish the meters ({@link GateMetrics}) as JMX MBeans.
  * </ul>
+ * Every request gets a W3C trace context ({@link TraceContext}), continued from the caller's {@code traceparent}.
  * At least one authenticator must be configured, or deployment fails.
  */
 public class SandboxAuthFilter implements Filter {
@@ -49,24 +66,89 @@ public class SandboxAuthFilter implements Filter {
     /** Extra {@link GateListener}s, by class name (comma-separated), after the gateway's own. */
     static final String LISTENERS_PARAM = "gate-listeners";
 
+    /** How long in-flight exchanges may take to finish when the gateway shuts down. */
+    static final String SHUTDOWN_GRACE_PARAM = "shutdown-grace";
+    /** Publish the gateway's meters as JMX MBeans too. */
+    static final String METRICS_JMX_PARAM = "metrics-jmx";
+
     /** What {@link #init} builds from the settings. */
-    record Gate(List<Stage> stages, List<GateListener> listeners, CredentialTransport transport) {
+    record Gate(List<Stage> stages, List<GateListener> listeners, CredentialTransport transport, CorsPolicy cors) {
     }
 
     private List<Stage> stages;
     private List<GateListener> listeners;
     private CredentialTransport transport;
+    private CorsPolicy cors;
+    private Drain drain = new Drain();
+    private MeterRegistry jmx;
 
     @Override
     public void init(FilterConfig config) throws ServletException {
         try {
-            Gate gate = buildGate(withConfigFile(Settings.of(config)));
+            Settings settings = withConfigFile(Settings.of(config));
+            Gate gate = buildGate(settings);
             stages = gate.stages();
             listeners = gate.listeners();
             transport = gate.transport();
+            cors = gate.cors();
+            drain = Drain.of(config.getServletContext());
+            drain.grace(settings.duration(SHUTDOWN_GRACE_PARAM, Duration.ofSeconds(20)));
+            registerReadinessChecks(ReadinessChecks.of(config.getServletContext()));
+            if (settings.bool(METRICS_JMX_PARAM, false)) {
+                jmx = new JmxMeterRegistry(JmxConfig.DEFAULT, Clock.SYSTEM);
+                GateMetrics.publishTo(jmx);
+            }
         } catch (ConfigurationException e) {
             // Stops deployment: a gate without its configuration must not let anything through.
             throw new ServletException(e.getMessage(), e);
+        }
+    }
+
+    /** The configuration (it loaded, or we would not be here), draining, and every stage or listener that can tell. */
+    private void registerReadinessChecks(ReadinessChecks checks) {
+        checks.register(new NamedCheck("configuration", ReadinessCheck.Result::ready));
+        checks.register(new NamedCheck("accepting", () -> drain.accepting() ? ReadinessCheck.Result.ready()
+                : ReadinessCheck.Result.down("shutting down")));
+        stages.stream().filter(ReadinessCheck.class::isInstance).map(ReadinessCheck.class::cast)
+                .forEach(checks::register);
+        listeners.stream().filter(ReadinessCheck.class::isInstance).map(ReadinessCheck.class::cast)
+                .forEach(checks::register);
+    }
+
+    private record NamedCheck(String name, Supplier<ReadinessCheck.Result> result) implements ReadinessCheck {
+        @Override
+        public Result check() {
+            return result.get();
+        }
+    }
+
+    /**
+     * Drains (see {@link Drain}: new requests 503, event streams ended cleanly, the rest given {@code shutdown-grace})
+     * and then closes the stages and listeners that hold resources ({@link AutoCloseable}: a session registry's
+     * database pool, an audit queue that must be written out), in reverse order, after the last exchange has reported
+     * its end to them.
+     */
+    @Override
+    public void destroy() {
+        if (drain != null) {
+            drain.drain();
+        }
+        List<Object> parts = new ArrayList<>(stages == null ? List.of() : stages);
+        parts.addAll(listeners == null ? List.of() : listeners);
+        Collections.reverse(parts);
+        for (Object part : parts) {
+            if (part instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LOG.log(Level.ERROR, "closing {0} failed with {1}", part.getClass().getName(),
+                            e.getClass().getName());
+                }
+            }
+        }
+        if (jmx != null) {
+            GateMetrics.stopPublishingTo(jmx);
+            jmx.close();
         }
     }
 
@@ -98,44 +180,14 @@ public class SandboxAuthFilter implements Filter {
         for (String className : settings.list(LISTENERS_PARAM)) {
             listeners.add(settings.newInstance(LISTENERS_PARAM, className, GateListener.class));
         }
-        // Last, so that its decision record says what was finally decided, vetoes of other listeners included.
+        // The audit trail after the other listeners, so that its decision record says what was finally decided,
+        // their vetoes included; metrics last, counting the final decision (it never vetoes).
         AuditTrail audit = AuditTrail.configure(settings); // null when audit-sinks=none
         if (audit != null) {
             listeners.add(audit);
         }
-        return new Gate(List.copyOf(stages), List.copyOf(listeners), transport);
-    }
-
-    /**
-     * Closes the listeners that hold resources (the audit trail first writes every record still queued), then what
-     * the stages hold (a session registry's database pool).
-     */
-    @Override
-    public void destroy() {
-        if (listeners != null) {
-            for (GateListener listener : listeners) {
-                if (listener instanceof AutoCloseable closeable) {
-                    try {
-                        closeable.close();
-                    } catch (Exception e) {
-                        LOG.log(Level.ERROR, "a listener ({0}) did not close cleanly: {1}",
-                                listener.getClass().getName(), e.getClass().getName());
-                    }
-                }
-            }
-        }
-        if (stages == null) {
-            return;
-        }
-        for (Stage stage : stages) {
-            if (stage instanceof AutoCloseable resources) {
-                try {
-                    resources.close();
-                } catch (Exception e) {
-                    LOG.log(Level.WARNING, "a stage did not close cleanly: {0}", e.getClass().getName());
-                }
-            }
-        }
+        listeners.add(GateMetrics.listener());
+        return new Gate(List.copyOf(stages), List.copyOf(listeners), transport, CorsPolicy.from(settings));
     }
 
     @Override
@@ -146,28 +198,61 @@ public class SandboxAuthFilter implements Filter {
         String requestId = RequestIds.acceptOrGenerate(request.getHeader(RequestIds.HEADER));
         request.setAttribute(GateAttributes.REQUEST_ID, requestId);
         response.setHeader(RequestIds.HEADER, requestId);
+        TraceContext trace = TraceContext.acceptOrStart(Collections.list(request.getHeaders(TraceContext.TRACEPARENT)),
+                Collections.list(request.getHeaders(TraceContext.TRACESTATE)));
 
-        GateExchange exchange = new GateExchange(request, requestId);
-        Refusal refusal = decide(exchange);
-        if (refusal != null) {
-            // The type only: never the credential, the query string or the detail's inputs.
-            LOG.log(Level.DEBUG, "request {0}: refused, {1}", requestId, refusal.type().uri());
-            refusal.headers().forEach(response::setHeader);
-            try {
-                Problems.send(response, refusal.type(), refusal.detail(), requestId);
-            } finally {
-                exchange.end(refusal.type().status(), 0, 0, ExchangeOutcome.EndedBy.GATEWAY);
+        if (cors != null && CorsPolicy.isPreflight(request)) {
+            // Answered here, before authentication (a preflight carries no credential), and never forwarded.
+            if (!cors.answerPreflight(request, response)) {
+                Problems.send(response, ProblemType.CORS_ORIGIN_FORBIDDEN,
+                        "This origin, method or header is not allowed to call the gateway.", requestId,
+                        trace.traceId());
             }
+            return;
+        }
+        GateExchange exchange = new GateExchange(request, requestId, trace);
+        Refusal refusal = decide(exchange, admission(request, response));
+        if (refusal != null) {
+            refuse(exchange, response, refusal);
             return;
         }
         forward(exchange, response, chain);
     }
 
-    /** Runs the stages, then lets every listener see (and possibly overrule) the decision. */
-    private Refusal decide(GateExchange exchange) {
-        Refusal refusal;
+    /** Refusals before any stage runs: a foreign origin, or a gateway that is shutting down. */
+    private Refusal admission(HttpServletRequest request, HttpServletResponse response) {
+        if (cors != null && !cors.admit(request, response)) {
+            return Refusal.of(ProblemType.CORS_ORIGIN_FORBIDDEN, "This origin is not allowed to call the gateway.");
+        }
+        if (!drain.accepting()) {
+            return new Refusal(ProblemType.SHUTTING_DOWN, "The gateway is shutting down; retry shortly.",
+                    Map.of("Retry-After", Drain.RETRY_AFTER_SECONDS));
+        }
+        return null;
+    }
+
+    private static void refuse(GateExchange exchange, HttpServletResponse response, Refusal refusal)
+            throws IOException {
+        // The type only: never the credential, the query string or the detail's inputs.
+        LOG.log(Level.DEBUG, "request {0}: refused, {1}", exchange.requestId(), refusal.type().uri());
+        refusal.headers().forEach(response::setHeader);
         try {
-            refusal = runStages(exchange);
+            Problems.send(response, refusal.type(), refusal.detail(), exchange.requestId(), exchange.traceId());
+        } finally {
+            exchange.end(refusal.type().status(), 0, 0, ExchangeOutcome.EndedBy.GATEWAY);
+        }
+    }
+
+    /**
+     * Runs the stages (unless {@code admission} already refused), then lets every listener see (and possibly
+     * overrule) the decision, so refusals before the stages are audited and counted too.
+     */
+    private Refusal decide(GateExchange exchange, Refusal admission) {
+        Refusal refusal = admission;
+        try {
+            if (refusal == null) {
+                refusal = runStages(exchange);
+            }
         } catch (RuntimeException e) {
             refusal = failedClosed(exchange, "a stage", e);
         }
@@ -199,6 +284,13 @@ public class SandboxAuthFilter implements Filter {
         if (!listeners.isEmpty()) {
             exchange.onEnd(outcome -> listeners.forEach(listener -> endedQuietly(listener, exchange, outcome)));
         }
+        if (!drain.admit(exchange)) {
+            // Draining began while the stages ran: the listeners hear of it as the end of this exchange.
+            refuse(exchange, response, new Refusal(ProblemType.SHUTTING_DOWN,
+                    "The gateway is shutting down; retry shortly.", Map.of("Retry-After", Drain.RETRY_AFTER_SECONDS)));
+            return;
+        }
+        exchange.forwarded();
         boolean returned = false;
         try {
             chain.doFilter(transport.forChain(request, exchange.principal()), response);

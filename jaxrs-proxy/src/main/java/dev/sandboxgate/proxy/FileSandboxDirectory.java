@@ -8,9 +8,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -97,5 +100,16 @@ final class FileSandboxDirectory implements SandboxDirectory {
     @Override
     public Sandbox sandboxFor(String workspaceId) {
         return byWorkspace.getOrDefault(workspaceId, fallback);
+    }
+
+    /** Every sandbox a workspace maps to (sandboxes defined but never mapped are not served, so not probed). */
+    @Override
+    public Collection<Sandbox> sandboxes() {
+        Map<String, Sandbox> served = new TreeMap<>();
+        byWorkspace.values().forEach(sandbox -> served.put(sandbox.id(), sandbox));
+        if (fallback != null) {
+            served.put(fallback.id(), fallback);
+        }
+        return List.copyOf(served.values());
     }
 }

@@ -1,5 +1,6 @@
 package dev.sandboxgate.proxy;
 
+import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
 import jakarta.servlet.http.HttpServletResponse;
@@ -27,29 +28,36 @@ final class FilteredResponse {
     }
 
     static void relay(Upstream upstream, HttpRequest.Builder upstreamRequest, String method,
-                      HttpServletResponse response, String requestId, UnaryOperator<byte[]> filter)
+                      HttpServletResponse response, GateExchange gate, UnaryOperator<byte[]> filter)
             throws IOException {
+        String requestId = gate.requestId();
+        String traceId = gate.traceId();
         HttpResponse<byte[]> answer;
         try {
+            gate.upstreamSent();
             // A HEAD is answered from the filtered GET, so that its headers describe the body the caller may see.
             String sent = method.equals("HEAD") ? "GET" : method;
             answer = upstream.client().send(upstreamRequest.method(sent, HttpRequest.BodyPublishers.noBody())
                     .build(), HttpResponse.BodyHandlers.ofByteArray());
+            gate.upstreamAnswered();
         } catch (HttpConnectTimeoutException | ConnectException e) {
-            Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.", requestId);
+            Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.", requestId,
+                    traceId);
             return;
         } catch (HttpTimeoutException e) {
-            Problems.send(response, ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.", requestId);
+            Problems.send(response, ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.", requestId,
+                    traceId);
             return;
         } catch (IOException e) {
             LOG.log(Level.WARNING, "request {0}: the sandbox exchange failed ({1})", requestId,
                     e.getClass().getName());
             Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The connection to the sandbox failed.",
-                    requestId);
+                    requestId, traceId);
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The gateway was interrupted.", requestId);
+            Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The gateway was interrupted.", requestId,
+                    traceId);
             return;
         }
         byte[] body = answer.body();
@@ -57,7 +65,7 @@ final class FilteredResponse {
             body = filter.apply(body);
             if (body == null) {
                 Problems.send(response, ProblemType.UPSTREAM_INVALID, "The sandbox's answer could not be read, so "
-                        + "it was not passed on.", requestId);
+                        + "it was not passed on.", requestId, traceId);
                 return;
             }
         }

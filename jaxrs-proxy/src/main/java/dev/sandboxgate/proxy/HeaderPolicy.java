@@ -1,5 +1,6 @@
 package dev.sandboxgate.proxy;
 
+import dev.sandboxgate.filter.TraceContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.net.http.HttpResponse;
@@ -14,7 +15,8 @@ import java.util.function.BiConsumer;
 /**
  * Which headers cross the gateway in each direction. Hop-by-hop headers (RFC 9110 section 7.6.1) and every header
  * named in {@code Connection} stay on their own hop; callers' credentials never reach the sandbox; the sandbox's
- * cookies never reach the browser.
+ * cookies never reach the browser. The W3C trace context is the gateway's to set: the caller's trace id, the
+ * gateway's span as the parent.
  */
 final class HeaderPolicy {
     static final String REQUEST_ID = "X-Request-Id";
@@ -31,7 +33,7 @@ final class HeaderPolicy {
 
     /** Set by the gateway or its HTTP client, so a caller's value is never passed on. Lower case. */
     private static final Set<String> REPLACED_UPSTREAM = Set.of(
-            "host", "content-length", "expect", "x-request-id",
+            "host", "content-length", "expect", "x-request-id", "traceparent", "tracestate",
             "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host");
 
     /** Never returned to the client (the container sets its own {@code Date}; two would be invalid). Lower case. */
@@ -49,8 +51,8 @@ final class HeaderPolicy {
      * builder) and adds the gateway's own, with {@code sandboxToken} (the token of the sandbox the request goes to) as
      * its credential.
      */
-    void proxyToServerHeaders(HttpServletRequest request, String requestId, BiConsumer<String, String> upstream,
-                              String sandboxToken) {
+    void proxyToServerHeaders(HttpServletRequest request, String requestId, TraceContext trace,
+                              BiConsumer<String, String> upstream, String sandboxToken) {
         Set<String> connectionOptions = connectionOptions(Collections.list(request.getHeaders("Connection")));
         for (String name : Collections.list(request.getHeaderNames())) {
             String lower = name.toLowerCase(Locale.ROOT);
@@ -64,6 +66,11 @@ final class HeaderPolicy {
         }
         upstream.accept("Authorization", "Bearer " + sandboxToken);
         upstream.accept(REQUEST_ID, requestId);
+        // The caller's trace, continued with the gateway as the parent span (or a trace the gateway started).
+        upstream.accept(TraceContext.TRACEPARENT, trace.traceparent());
+        if (trace.tracestate() != null) {
+            upstream.accept(TraceContext.TRACESTATE, trace.tracestate());
+        }
         String priorHops = request.getHeader("X-Forwarded-For");
         String client = request.getRemoteAddr();
         upstream.accept("X-Forwarded-For", priorHops == null ? client : priorHops + ", " + client);

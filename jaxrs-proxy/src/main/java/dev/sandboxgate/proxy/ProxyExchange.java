@@ -1,5 +1,6 @@
 package dev.sandboxgate.proxy;
 
+import dev.sandboxgate.filter.Drain;
 import dev.sandboxgate.filter.ExchangeOutcome.EndedBy;
 import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
@@ -7,6 +8,7 @@ import dev.sandboxgate.filter.Problems;
 import dev.sandboxgate.filter.Refusal;
 import dev.sandboxgate.filter.authz.Authorization;
 import dev.sandboxgate.filter.authz.RequestBodyInspector;
+import dev.sandboxgate.filter.metrics.GateMetrics;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -23,6 +25,8 @@ import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -34,6 +38,8 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     private static final System.Logger LOG = System.getLogger(ProxyExchange.class.getName());
 
     private enum State { AWAITING_RESPONSE, RELAYING, DONE }
+
+    private static final AtomicInteger OPEN_SSE_STREAMS = GateMetrics.openStreams("sse");
 
     private final Upstream upstream;
     private final HttpServletRequest request;
@@ -51,6 +57,8 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     private volatile long inspectedBodyLength = -1;
     private volatile EndedBy endedBy = EndedBy.CLIENT;
     private volatile long lastActivity = System.nanoTime();
+    private volatile boolean draining;
+    private final AtomicBoolean countedAsStream = new AtomicBoolean();
 
     ProxyExchange(Upstream upstream, HttpServletRequest request, HttpServletResponse response, String requestId,
                   GateExchange gate) {
@@ -83,6 +91,8 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
                     : HttpRequest.BodyPublishers.fromPublisher(publisher);
         }
         upstream.register(this);
+        gate.onDrain(this::drain);
+        gate.upstreamSent();
         CompletableFuture<HttpResponse<Void>> sent = upstream.client()
                 .sendAsync(upstreamRequest.method(request.getMethod(), body).build(), this);
         pending = sent;
@@ -100,6 +110,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
 
     @Override
     public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
+        gate.upstreamAnswered();
         try {
             boolean eventStream = info.headers().firstValue("content-type")
                     .map(type -> type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
@@ -112,6 +123,12 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
             }
             upstream.headerPolicy().serverToClientHeaders(info, response);
             touch();
+            if (eventStream && countedAsStream.compareAndSet(false, true)) {
+                OPEN_SSE_STREAMS.incrementAndGet();
+            }
+            if (draining && eventStream) {
+                end(EndedBy.GATEWAY); // shutting down: the client reconnects elsewhere
+            }
             return newRelay;
         } catch (IOException | RuntimeException e) {
             // The client's side failed under us (typically it went away): end the upstream exchange too.
@@ -188,6 +205,26 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         }
     }
 
+    // ---- shutdown ----
+
+    /** See {@link dev.sandboxgate.filter.Drain}: streams end cleanly at once; at the grace period's end, the rest. */
+    private void drain(Drain.Phase phase) {
+        draining = true;
+        ResponseRelay r = relay;
+        if (phase == Drain.Phase.STREAMS_END) {
+            if (r != null && r.isEventStream()) {
+                end(EndedBy.GATEWAY); // a clean end of the stream: the SDK resumes with Last-Event-ID elsewhere
+            }
+            return;
+        }
+        response.setHeader("Retry-After", Drain.RETRY_AFTER_SECONDS);
+        if (answer(ProblemType.SHUTTING_DOWN, "The gateway shut down before the sandbox answered; retry.")) {
+            cancelUpstream();
+        } else {
+            end(EndedBy.GATEWAY);
+        }
+    }
+
     // ---- failure before the response started ----
 
     private void upstreamFailed(Throwable failure) {
@@ -220,7 +257,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         }
         endedBy = type.status() >= 502 && type != ProblemType.UPSTREAM_TIMEOUT ? EndedBy.ERROR : EndedBy.GATEWAY;
         try {
-            Problems.send(response, type, detail, requestId);
+            Problems.send(response, type, detail, requestId, gate.traceId());
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.DEBUG, "request {0}: the client left before the refusal was written", requestId);
         }
@@ -296,9 +333,21 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
 
     /** Tells the gate how the exchange ended (the first report counts): stages release slots, audit records it. */
     private void reportEnd() {
+        if (countedAsStream.compareAndSet(true, false)) {
+            OPEN_SSE_STREAMS.decrementAndGet();
+        }
+        if (gate.hasEnded()) {
+            return; // reported already, e.g. by onComplete while async.complete() ran on this thread
+        }
+        int status;
+        try {
+            status = response.getStatus();
+        } catch (IllegalStateException recycled) {
+            return; // the container completed the exchange, and onComplete reported its end
+        }
         RequestBodyPublisher body = requestBody;
         long in = body != null ? body.bytesRead() : Math.max(inspectedBodyLength, 0);
         ResponseRelay r = relay;
-        gate.end(response.getStatus(), in, r == null ? 0 : r.bytesWritten(), endedBy);
+        gate.end(status, in, r == null ? 0 : r.bytesWritten(), endedBy);
     }
 }

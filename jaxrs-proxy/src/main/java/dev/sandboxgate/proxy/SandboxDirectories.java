@@ -1,6 +1,8 @@
 package dev.sandboxgate.proxy;
 
 import dev.sandboxgate.filter.Settings;
+import java.util.Collection;
+import java.util.List;
 
 /** Builds the {@link SandboxDirectory} that the proxy servlet's {@code sandbox-directory} init-param names. */
 final class SandboxDirectories {
@@ -20,7 +22,17 @@ final class SandboxDirectories {
             case "single": {
                 SandboxDirectory.Sandbox only = new SandboxDirectory.Sandbox("default", proxy.sandboxUrl(),
                         proxy.sandboxToken());
-                return workspaceId -> only;
+                return new SandboxDirectory() {
+                    @Override
+                    public Sandbox sandboxFor(String workspaceId) {
+                        return only;
+                    }
+
+                    @Override
+                    public Collection<Sandbox> sandboxes() {
+                        return List.of(only);
+                    }
+                };
             }
             case "file":
                 return FileSandboxDirectory.from(settings);

@@ -1,6 +1,8 @@
 package dev.sandboxgate.proxy;
 
 import java.net.URI;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -35,4 +37,12 @@ public interface SandboxDirectory {
 
     /** The sandbox serving {@code workspaceId} (already validated), or null when none does. */
     Sandbox sandboxFor(String workspaceId);
+
+    /**
+     * Every sandbox this directory knows, for the readiness check (each is probed); empty when the directory cannot
+     * list them (sandboxes found on demand), and then readiness does not cover them.
+     */
+    default Collection<Sandbox> sandboxes() {
+        return List.of();
+    }
 }

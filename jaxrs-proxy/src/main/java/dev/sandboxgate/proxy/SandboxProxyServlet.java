@@ -1,6 +1,7 @@
 package dev.sandboxgate.proxy;
 
 import dev.sandboxgate.filter.ConfigurationException;
+import dev.sandboxgate.filter.Drain;
 import dev.sandboxgate.filter.GateAttributes;
 import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
@@ -8,6 +9,7 @@ import dev.sandboxgate.filter.Problems;
 import dev.sandboxgate.filter.Settings;
 import dev.sandboxgate.filter.authz.Authorization;
 import dev.sandboxgate.proxy.websocket.WebSocketProxy;
+import dev.sandboxgate.filter.health.ReadinessChecks;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -64,13 +66,20 @@ public class SandboxProxyServlet extends HttpServlet {
                 LOG.log(System.Logger.Level.WARNING, "the container offers no Jakarta WebSocket: WebSocket upgrades "
                         + "(process terminals, desktop streaming) will be refused with 501");
             }
+            ReadinessChecks checks = ReadinessChecks.of(getServletContext());
+            directory.sandboxes().forEach(sandbox -> checks.register(new SandboxProbe(upstream.client(), sandbox)));
         } catch (ConfigurationException e) {
             throw new ServletException(e.getMessage(), e);
         }
     }
 
+    /**
+     * Lets the exchanges under way finish first (see {@link Drain}; the filter may have drained already, then this
+     * returns at once), then releases the HTTP client's threads and connections.
+     */
     @Override
     public void destroy() {
+        Drain.of(getServletContext()).drain();
         if (webSockets != null) {
             webSockets.close();
         }
@@ -103,13 +112,14 @@ public class SandboxProxyServlet extends HttpServlet {
         if (!METHODS.contains(request.getMethod())) {
             response.setHeader("Allow", String.join(", ", METHODS));
             Problems.send(response, ProblemType.METHOD_NOT_ALLOWED,
-                    "The gateway forwards " + String.join(", ", METHODS) + ".", requestId);
+                    "The gateway forwards " + String.join(", ", METHODS) + ".", requestId, gate.traceId());
             return;
         }
         long maxBody = upstream.settings().maxRequestBody();
         if (request.getContentLengthLong() > maxBody) {
             Problems.send(response, ProblemType.PAYLOAD_TOO_LARGE,
-                    "The request body exceeds the gateway's limit of " + maxBody + " bytes.", requestId);
+                    "The request body exceeds the gateway's limit of " + maxBody + " bytes.", requestId,
+                    gate.traceId());
             return;
         }
         HttpRequest.Builder upstreamRequest;
@@ -127,7 +137,7 @@ public class SandboxProxyServlet extends HttpServlet {
             }
             if (sandbox == null) {
                 Problems.send(response, ProblemType.WORKSPACE_NOT_FOUND,
-                        "No sandbox serves workspace '" + path.workspaceId() + "'.", requestId);
+                        "No sandbox serves workspace '" + path.workspaceId() + "'.", requestId, gate.traceId());
                 return;
             }
             gate.routedTo(sandbox.id());
@@ -137,21 +147,21 @@ public class SandboxProxyServlet extends HttpServlet {
             }
             upstreamRequest = HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + path.upstreamPathAndQuery()))
                     .timeout(responseTimeout(request, path));
-            upstream.headerPolicy().proxyToServerHeaders(request, requestId, upstreamRequest::header,
-                    sandbox.token());
+            upstream.headerPolicy().proxyToServerHeaders(request, requestId, gate.trace(),
+                    upstreamRequest::header, sandbox.token());
         } catch (GatewayPath.Malformed e) {
-            Problems.send(response, ProblemType.BAD_PATH, e.getMessage(), requestId);
+            Problems.send(response, ProblemType.BAD_PATH, e.getMessage(), requestId, gate.traceId());
             return;
         } catch (IllegalArgumentException e) {
             // URI syntax or a header the HTTP client refuses; the message may quote header values, so it stays here.
             Problems.send(response, ProblemType.BAD_REQUEST,
-                    "The request's path, query or headers cannot be forwarded as sent.", requestId);
+                    "The request's path, query or headers cannot be forwarded as sent.", requestId, gate.traceId());
             return;
         }
         if (request.getAttribute(Authorization.RESPONSE_FILTER_ATTRIBUTE) instanceof UnaryOperator<?> filter) {
             @SuppressWarnings("unchecked") // set only by the authorization stage, always over byte[]
             UnaryOperator<byte[]> bodyFilter = (UnaryOperator<byte[]>) filter;
-            FilteredResponse.relay(upstream, upstreamRequest, request.getMethod(), response, requestId, bodyFilter);
+            FilteredResponse.relay(upstream, upstreamRequest, request.getMethod(), response, gate, bodyFilter);
             return;
         }
         new ProxyExchange(upstream, request, response, requestId, gate)
@@ -174,14 +184,14 @@ public class SandboxProxyServlet extends HttpServlet {
         String requestId = gate.requestId();
         if (webSockets == null) {
             Problems.send(response, ProblemType.WEBSOCKET_UNAVAILABLE, "This server's container has no Jakarta "
-                    + "WebSocket support enabled; see the gateway's README.", requestId);
+                    + "WebSocket support enabled; see the gateway's README.", requestId, gate.traceId());
             return;
         }
         String base = sandbox.baseUrl().toString();
         URI target = URI.create((base.startsWith("https:") ? "wss:" + base.substring(6) : "ws:" + base.substring(5))
                 + path.upstreamPathAndQuery());
         List<Map.Entry<String, String>> headers = new ArrayList<>();
-        upstream.headerPolicy().proxyToServerHeaders(request, requestId,
+        upstream.headerPolicy().proxyToServerHeaders(request, requestId, gate.trace(),
                 (name, value) -> headers.add(Map.entry(name, value)), sandbox.token());
         webSockets.relay(request, response, target, headers, gate);
     }

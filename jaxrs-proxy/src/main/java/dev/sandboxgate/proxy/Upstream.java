@@ -81,11 +81,23 @@ final class Upstream implements AutoCloseable {
         }
     }
 
-    /** Stops the sweeper and the callback threads; the JDK 17 client has no close, so its connections go with it. */
+    /**
+     * Stops the sweeper and the callback threads and closes the client's pooled connections: on Java 21 and later
+     * with the client's own {@code close()}; the Java 17 client has none, and its connections close when it is
+     * collected.
+     */
     @Override
     public void close() {
         sweeper.shutdownNow();
         callbacks.shutdownNow();
+        if ((Object) client instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "closing the HTTP client failed with {0}",
+                        e.getClass().getName());
+            }
+        }
     }
 
     private static ThreadFactory daemonThreads(String prefix) {

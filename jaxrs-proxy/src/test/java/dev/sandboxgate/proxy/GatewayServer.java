@@ -1,6 +1,9 @@
 package dev.sandboxgate.proxy;
 
+import dev.sandboxgate.filter.Drain;
 import dev.sandboxgate.filter.SandboxAuthFilter;
+import dev.sandboxgate.proxy.ops.HealthServlet;
+import dev.sandboxgate.proxy.ops.MetricsServlet;
 import jakarta.servlet.DispatcherType;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -22,11 +25,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class GatewayServer implements AutoCloseable {
     public static final String APP_TOKEN = "test-app-token-7c1d2e";
     public static final String SANDBOX_TOKEN = "test-sandbox-token-93fa41";
+    /** The operator's token for the metrics endpoint ({@code /sandbox-gate/metrics}). */
+    public static final String METRICS_TOKEN = "test-metrics-token-51be07";
 
     private final Server server;
+    private final ServletContextHandler context;
 
-    private GatewayServer(Server server) {
+    private GatewayServer(Server server, ServletContextHandler context) {
         this.server = server;
+        this.context = context;
     }
 
     /**
@@ -117,7 +124,15 @@ public final class GatewayServer implements AutoCloseable {
         params.put("sandbox-token", SANDBOX_TOKEN);
         params.putAll(proxyParams);
         proxy.setInitParameters(params);
+        proxy.setInitOrder(1); // as load-on-startup in the sample web.xml: its readiness checks exist from the start
         context.addServlet(proxy, "/sandbox/*");
+        // The operations endpoints, as the sample WAR maps them.
+        ServletHolder health = new ServletHolder(HealthServlet.class);
+        health.setInitParameter("health-cache", "1s");
+        context.addServlet(health, "/sandbox-gate/health/*");
+        ServletHolder metrics = new ServletHolder(MetricsServlet.class);
+        metrics.setInitParameter("metrics-token", METRICS_TOKEN);
+        context.addServlet(metrics, "/sandbox-gate/metrics");
 
         if (compliance != null) {
             context.getServletHandler().setDecodeAmbiguousURIs(true);
@@ -126,7 +141,7 @@ public final class GatewayServer implements AutoCloseable {
         JakartaWebSocketServletContainerInitializer.configure(context, null);
         server.setHandler(context);
         server.start();
-        return new GatewayServer(server);
+        return new GatewayServer(server, context);
     }
 
     /** {@code http://127.0.0.1:PORT}: the base URL for {@link RawClient}. */
@@ -137,6 +152,15 @@ public final class GatewayServer implements AutoCloseable {
     /** {@code http://127.0.0.1:PORT/sandbox}: append {@code /{workspaceId}/v1/...}. */
     public String mountUrl() {
         return baseUrl() + "/sandbox";
+    }
+
+    /**
+     * Shuts the gateway down as the launcher does on SIGTERM, with the connector open throughout: drains it (see
+     * {@link Drain}), then undeploys it (the filter and the proxy are destroyed); returns when they are.
+     */
+    public void undeploy() throws Exception {
+        Drain.of(context.getServletContext()).drain();
+        context.stop();
     }
 
     @Override

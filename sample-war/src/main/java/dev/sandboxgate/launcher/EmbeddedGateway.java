@@ -1,5 +1,6 @@
 package dev.sandboxgate.launcher;
 
+import dev.sandboxgate.filter.Drain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
@@ -104,14 +105,39 @@ final class EmbeddedGateway {
         return server;
     }
 
+    /**
+     * On SIGTERM or Ctrl-C (the shutdown hook) and after a failed start. First the gateway drains while the WAR is
+     * still deployed and the connector open, so that new requests get its 503 with {@code Retry-After} (a stopping
+     * context would answer 404), event streams end cleanly and requests under way get {@code shutdown-grace}. Then
+     * the WAR is undeployed (its stages' queues written out, the HTTP client released), then the server closes its
+     * connections, and the local sandbox stops last. A plain {@code server.stop()} with {@code setStopAtShutdown}
+     * would close the connector before the WAR's destroy runs.
+     */
     private static void stop(Server server, LocalSandbox sandbox) {
         try {
+            if (server.getHandler() instanceof WebAppContext webapp) {
+                drain(webapp);
+                webapp.stop();
+            }
             server.stop();
         } catch (Exception e) {
             System.err.println("sandbox-gate: error while stopping: " + e.getClass().getSimpleName());
         }
         if (sandbox != null) {
             sandbox.close();
+        }
+    }
+
+    /** Drains the gateway in the WAR, whose classes the launcher's loader does not share: by reflection. */
+    private static void drain(WebAppContext webapp) {
+        Object drain = webapp.getServletContext().getAttribute(Drain.ATTRIBUTE);
+        if (drain == null) {
+            return; // the WAR never started
+        }
+        try {
+            drain.getClass().getMethod("drain").invoke(drain);
+        } catch (ReflectiveOperationException e) {
+            System.err.println("sandbox-gate: could not drain: " + e.getClass().getSimpleName());
         }
     }
 

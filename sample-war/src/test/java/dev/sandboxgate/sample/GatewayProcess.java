@@ -101,6 +101,21 @@ final class GatewayProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** {@code http://127.0.0.1:PORT}: the gateway's root, where {@code /sandbox-gate/health} lives. */
+    String rootUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** Sends SIGTERM (as an orchestrator does) and returns at once; see {@link #awaitExit}. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the gateway to exit; false if it is still running after {@code seconds}. */
+    boolean awaitExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
     /** Live threads of the gateway JVM, all of them (container, client, GC, compiler), from /proc. */
     int liveThreads() throws IOException {
         for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(process.pid()), "status"))) {

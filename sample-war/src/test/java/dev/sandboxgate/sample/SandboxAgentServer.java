@@ -31,13 +31,16 @@ final class SandboxAgentServer implements AutoCloseable {
     }
 
     static SandboxAgentServer start() throws IOException, InterruptedException {
+        return start(Repo.freePort(), "sandbox-it-" + UUID.randomUUID());
+    }
+
+    /** A server on {@code port} with {@code token}: for bringing a stopped sandbox back where the gateway expects it. */
+    static SandboxAgentServer start(int port, String token) throws IOException, InterruptedException {
         Path home = Files.createTempDirectory("sandbox-agent-it");
         Path agents = Files.createDirectories(home.resolve("xdg/sandbox-agent/bin/agent_processes"));
         Path agent = agents.resolve("mock-acp");
         Files.copy(Repo.e2e().resolve("mock-acp-agent.mjs"), agent, StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwxr-xr-x"));
-        int port = Repo.freePort();
-        String token = "sandbox-it-" + UUID.randomUUID();
         ProcessBuilder builder = new ProcessBuilder(Repo.sandboxAgentBinary().toString(), "server", "--no-telemetry",
                 "-H", "127.0.0.1", "-p", Integer.toString(port), "-t", token)
                 .redirectErrorStream(true)
@@ -55,6 +58,10 @@ final class SandboxAgentServer implements AutoCloseable {
 
     String token() {
         return token;
+    }
+
+    int port() {
+        return URI.create(url).getPort();
     }
 
     /** Agent processes the server has spawned and that are still alive. */

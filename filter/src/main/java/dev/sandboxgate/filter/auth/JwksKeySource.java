@@ -1,5 +1,6 @@
 package dev.sandboxgate.filter.auth;
 
+import dev.sandboxgate.filter.metrics.GateMetrics;
 import io.jsonwebtoken.security.Jwk;
 import io.jsonwebtoken.security.JwkSet;
 import io.jsonwebtoken.security.Jwks;
@@ -172,6 +173,7 @@ final class JwksKeySource {
             fetched = CompletableFuture.failedFuture(e);
         }
         return fetched.whenComplete((fresh, failure) -> {
+            GateMetrics.jwksFetched(fresh != null);
             if (fresh != null) {
                 install(fresh);
             } else {

@@ -5,6 +5,7 @@ import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
 import dev.sandboxgate.filter.SandboxPrincipal;
+import dev.sandboxgate.filter.metrics.GateMetrics;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -30,6 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Relays WebSocket connections (the SDK's process terminals and desktop signalling) to the sandbox. The handshake is
@@ -44,6 +46,9 @@ import java.util.concurrent.TimeoutException;
  * each side's pings are answered on its own hop.
  */
 public final class WebSocketProxy implements AutoCloseable {
+    /** Gauge {@code sandbox.gate.open.streams{kind="websocket"}}: sessions relayed right now. */
+    private static final AtomicInteger OPEN_SESSIONS = GateMetrics.openStreams("websocket");
+
     private static final System.Logger LOG = System.getLogger(WebSocketProxy.class.getName());
     /** The servlet context attribute under which Jakarta WebSocket containers publish their {@code ServerContainer}. */
     static final String SERVER_CONTAINER = "jakarta.websocket.server.ServerContainer";
@@ -165,6 +170,7 @@ public final class WebSocketProxy implements AutoCloseable {
             return;
         }
         gate.relayOwnsEnd(); // from here on the bridge reports the end, once both sides are closed
+        gate.onDrain(phase -> bridge.shutDown()); // the gateway is shutting down: 1001 (going away) both ways
         try {
             ContainerUpgrade.upgrade(serverContainer, request, response, bridge, upstream.getSubprotocol());
             later(connectTimeout, bridge::abandonIfNeverOpened);
@@ -278,11 +284,15 @@ public final class WebSocketProxy implements AutoCloseable {
     }
 
     void opened(Bridge bridge) {
-        open.add(bridge);
+        if (open.add(bridge)) {
+            OPEN_SESSIONS.incrementAndGet();
+        }
     }
 
     void ended(Bridge bridge) {
-        open.remove(bridge);
+        if (open.remove(bridge)) {
+            OPEN_SESSIONS.decrementAndGet();
+        }
     }
 
     /** Runs {@code task} after {@code delay} on the relay's timer thread. */
