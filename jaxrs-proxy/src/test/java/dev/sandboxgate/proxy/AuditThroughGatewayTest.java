@@ -100,8 +100,10 @@ class AuditThroughGatewayTest {
     void anAllowedRequestLeavesItsDecisionAndItsCompletion() throws Exception {
         try (RawUpstream up = RawUpstream.healthy();
              GatewayServer gw = GatewayServer.start(up.url(), Map.of(), auditParams())) {
+            String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
             HttpResponse<String> response = get(gw.mountUrl() + "/ws_1/v1/health?verbose=1",
-                    "Authorization", "Bearer " + GatewayServer.APP_TOKEN, "User-Agent", "audit-test/1.0");
+                    "Authorization", "Bearer " + GatewayServer.APP_TOKEN, "User-Agent", "audit-test/1.0",
+                    "traceparent", "00-" + traceId + "-00f067aa0ba902b7-01");
             String id = response.headers().firstValue("X-Request-Id").orElseThrow();
 
             List<AuditRecord> records = of(stored(all -> of(all, id).size() == 2), id);
@@ -121,7 +123,11 @@ class AuditThroughGatewayTest {
             assertThat(decision.query()).isEqualTo("verbose=1");
             assertThat(decision.clientIp()).isEqualTo("127.0.0.1");
             assertThat(decision.userAgent()).isEqualTo("audit-test/1.0");
+            // The caller's trace: the same id the sandbox received in the forwarded traceparent.
+            assertThat(decision.traceId()).isEqualTo(traceId);
+            assertThat(up.nextRequest(5, TimeUnit.SECONDS).first("traceparent")).contains(traceId);
             AuditRecord completed = records.get(1);
+            assertThat(completed.traceId()).isEqualTo(traceId);
             assertThat(completed.status()).isEqualTo(200);
             assertThat(completed.bytesOut()).isEqualTo(response.body().length());
             assertThat(completed.bytesIn()).isZero();

@@ -2,6 +2,7 @@ package dev.sandboxgate.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sandboxgate.filter.audit.AuditRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class LauncherIT {
             List<String> audit = List.of();
             for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); System.nanoTime() < end
                     && audit.stream().noneMatch(line -> line.contains("demo-user")); Thread.sleep(100)) {
-                audit = launcher.output().lines().filter(line -> line.startsWith("{\"schema\":1,")).toList();
+                audit = launcher.output().lines().filter(line -> line.startsWith("{\"schema\":" + AuditRecord.SCHEMA + ",")).toList();
             }
             assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"event\":\"decision\"",
                     "\"subject\":\"app\"", "\"decision\":\"allowed\"", "\"path\":\"/demo/v1/health\""));

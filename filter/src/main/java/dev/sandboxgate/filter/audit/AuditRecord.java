@@ -31,6 +31,7 @@ import java.util.Map;
  * @param seq         its position in the node's chain, from 1
  * @param ts          when the decision was taken or the exchange ended (UTC, milliseconds)
  * @param requestId   the request id (also in the response's {@code X-Request-Id}); links decision and completed
+ * @param traceId     the W3C trace id of the request (from its {@code traceparent}, or started by the gateway)
  * @param event       {@code decision}, {@code completed}, or {@code chain-start} (a writer started)
  * @param decision    {@code allowed}, {@code denied} or {@code rate-limited} (decision records)
  * @param reason      the refusal's problem type URI (denied, rate-limited)
@@ -39,14 +40,14 @@ import java.util.Map;
  * @param prompt      a {@code session/prompt}'s text, its {@code sha256:} hash, or absent, per {@code audit-prompt}
  * @param promptChars the length of the whole prompt text, when one was recorded
  */
-public record AuditRecord(int schema, String node, long seq, Instant ts, String requestId, String event,
+public record AuditRecord(int schema, String node, long seq, Instant ts, String requestId, String traceId, String event,
                           String subject, String authMethod, String workspace, String sandboxId, String session,
                           String rpcMethod, String operation, String method, String path, String query,
                           String decision, String reason, Integer status, Long bytesIn, Long bytesOut,
                           Long durationMs, String endedBy, String clientIp, String userAgent, String prompt,
                           Integer promptChars, String prevHash, String hash) {
 
-    public static final int SCHEMA = 1;
+    public static final int SCHEMA = 2;
     public static final String DECISION = "decision";
     public static final String COMPLETED = "completed";
     public static final String CHAIN_START = "chain-start";
@@ -64,14 +65,14 @@ public record AuditRecord(int schema, String node, long seq, Instant ts, String 
 
     /** This record as the {@code seq}-th of {@code node}'s chain, after the record whose hash is {@code prevHash}. */
     public AuditRecord chained(String node, long seq, String prevHash) {
-        AuditRecord unhashed = new AuditRecord(schema, node, seq, ts, requestId, event, subject, authMethod,
+        AuditRecord unhashed = new AuditRecord(schema, node, seq, ts, requestId, traceId, event, subject, authMethod,
                 workspace, sandboxId, session, rpcMethod, operation, method, path, query, decision, reason, status,
                 bytesIn, bytesOut, durationMs, endedBy, clientIp, userAgent, prompt, promptChars, prevHash, null);
         return unhashed.withHash(unhashed.computeHash());
     }
 
     private AuditRecord withHash(String newHash) {
-        return new AuditRecord(schema, node, seq, ts, requestId, event, subject, authMethod, workspace, sandboxId,
+        return new AuditRecord(schema, node, seq, ts, requestId, traceId, event, subject, authMethod, workspace, sandboxId,
                 session, rpcMethod, operation, method, path, query, decision, reason, status, bytesIn, bytesOut,
                 durationMs, endedBy, clientIp, userAgent, prompt, promptChars, prevHash, newHash);
     }
@@ -108,6 +109,7 @@ public record AuditRecord(int schema, String node, long seq, Instant ts, String 
             }
             string(json, "ts", ts == null ? null : ts.toString());
             string(json, "requestId", requestId);
+            string(json, "traceId", traceId);
             string(json, "event", event);
             string(json, "subject", subject);
             string(json, "authMethod", authMethod);
@@ -201,7 +203,7 @@ public record AuditRecord(int schema, String node, long seq, Instant ts, String 
             throw new Unreadable("field 'ts' is not an ISO-8601 instant");
         }
         AuditRecord record = new AuditRecord(schemaVersion == null ? 0 : schemaVersion.intValue(), r.string("node"),
-                seqValue == null ? 0 : seqValue, timestamp, r.string("requestId"), r.string("event"),
+                seqValue == null ? 0 : seqValue, timestamp, r.string("requestId"), r.string("traceId"), r.string("event"),
                 r.string("subject"), r.string("authMethod"), r.string("workspace"), r.string("sandboxId"),
                 r.string("session"), r.string("rpcMethod"), r.string("operation"), r.string("method"),
                 r.string("path"), r.string("query"), r.string("decision"), r.string("reason"), r.integer("status"),

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  */
 final class JdbcTable {
     static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
-    private static final String COLUMNS = "node, seq, schema_version, ts, request_id, event, subject, auth_method, "
+    private static final String COLUMNS = "node, seq, schema_version, ts, request_id, trace_id, event, subject, auth_method, "
             + "workspace, sandbox_id, session_id, rpc_method, operation, http_method, path, query, decision, reason, "
             + "status, bytes_in, bytes_out, duration_ms, ended_by, client_ip, user_agent, prompt, prompt_chars, "
             + "prev_hash, hash";
@@ -66,7 +66,7 @@ final class JdbcTable {
 
     String insertSql() {
         return "INSERT INTO " + table + " (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                + "?,?,?,?)";
+                + "?,?,?,?,?)";
     }
 
     static void bind(PreparedStatement insert, AuditRecord r) throws SQLException {
@@ -75,7 +75,7 @@ final class JdbcTable {
         insert.setLong(i++, r.seq());
         insert.setInt(i++, r.schema());
         insert.setObject(i++, OffsetDateTime.ofInstant(r.ts(), ZoneOffset.UTC));
-        for (String value : new String[] {r.requestId(), r.event(), r.subject(), r.authMethod(), r.workspace(),
+        for (String value : new String[] {r.requestId(), r.traceId(), r.event(), r.subject(), r.authMethod(), r.workspace(),
                 r.sandboxId(), r.session(), r.rpcMethod(), r.operation(), r.method(), r.path(), r.query(),
                 r.decision(), r.reason()}) {
             insert.setString(i++, value);
@@ -117,7 +117,7 @@ final class JdbcTable {
     static AuditRecord read(ResultSet row) throws SQLException {
         return new AuditRecord(row.getInt("schema_version"), row.getString("node"), row.getLong("seq"),
                 row.getObject("ts", OffsetDateTime.class).toInstant(), row.getString("request_id"),
-                row.getString("event"), row.getString("subject"), row.getString("auth_method"),
+                row.getString("trace_id"), row.getString("event"), row.getString("subject"), row.getString("auth_method"),
                 row.getString("workspace"), row.getString("sandbox_id"), row.getString("session_id"),
                 row.getString("rpc_method"), row.getString("operation"), row.getString("http_method"),
                 row.getString("path"), row.getString("query"), row.getString("decision"), row.getString("reason"),

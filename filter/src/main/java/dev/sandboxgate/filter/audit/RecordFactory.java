@@ -68,7 +68,7 @@ final class RecordFactory {
                 prompt = promptMode == PromptMode.HASH ? "sha256:" + sha256(text) : clean(text, promptMax);
             }
         }
-        return new AuditRecord(AuditRecord.SCHEMA, null, 0, now(), exchange.requestId(), AuditRecord.DECISION,
+        return new AuditRecord(AuditRecord.SCHEMA, null, 0, now(), exchange.requestId(), exchange.traceId(), AuditRecord.DECISION,
                 principal == null ? null : clean(principal.subject(), 256),
                 principal == null ? null : clean(principal.authMethod(), 64), exchange.workspace(),
                 clean(exchange.sandboxId(), 256), clean(exchange.session(), 256), clean(rpcMethod, 512),
@@ -80,7 +80,7 @@ final class RecordFactory {
 
     /** The completed record of a forwarded exchange: its decision record's facts, with the outcome. */
     static AuditRecord completed(AuditRecord decision, GateExchange exchange, ExchangeOutcome outcome) {
-        return new AuditRecord(AuditRecord.SCHEMA, null, 0, now(), decision.requestId(), AuditRecord.COMPLETED,
+        return new AuditRecord(AuditRecord.SCHEMA, null, 0, now(), decision.requestId(), decision.traceId(), AuditRecord.COMPLETED,
                 decision.subject(), decision.authMethod(), decision.workspace(),
                 clean(exchange.sandboxId(), 256), decision.session(), decision.rpcMethod(), decision.operation(),
                 decision.method(), decision.path(), decision.query(), null, null, outcome.status(),
@@ -90,7 +90,7 @@ final class RecordFactory {
     }
 
     static AuditRecord chainStart() {
-        return new AuditRecord(AuditRecord.SCHEMA, null, 0, now(), null, AuditRecord.CHAIN_START, null, null, null,
+        return new AuditRecord(AuditRecord.SCHEMA, null, 0, now(), null, null, AuditRecord.CHAIN_START, null, null, null,
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
                 null, null, null);
     }

@@ -1,4 +1,4 @@
--- Sandbox Gate audit trail, schema version 1 (H2 2.x, PostgreSQL 9.5+). The gateway runs this when the table is
+-- Sandbox Gate audit trail, schema version 2 (H2 2.x, PostgreSQL 9.5+). The gateway runs this when the table is
 -- missing; "sandbox_audit" is replaced by init-param audit-jdbc-table. Statements are separated by ';'.
 CREATE TABLE IF NOT EXISTS sandbox_audit (
   node           VARCHAR(128)   NOT NULL,
@@ -6,6 +6,7 @@ CREATE TABLE IF NOT EXISTS sandbox_audit (
   schema_version INTEGER        NOT NULL,
   ts             TIMESTAMP WITH TIME ZONE NOT NULL,
   request_id     VARCHAR(128),
+  trace_id       CHAR(32),
   event          VARCHAR(16)    NOT NULL,
   subject        VARCHAR(256),
   auth_method    VARCHAR(64),

@@ -11,7 +11,7 @@ class AuditRecordTest {
 
     static AuditRecord decision(String requestId, String subject, String workspace) {
         return new AuditRecord(AuditRecord.SCHEMA, null, 0, Instant.parse("2026-11-26T17:00:00.123Z"), requestId,
-                AuditRecord.DECISION, subject, "jwt", workspace, null, "s-1", "session/prompt", "acp.send", "POST",
+                "4bf92f3577b34da6a3ce929d0e0e4736", AuditRecord.DECISION, subject, "jwt", workspace, null, "s-1", "session/prompt", "acp.send", "POST",
                 "/" + workspace + "/v1/acp/s-1", "x=1", "allowed", null, null, null, null, null, null, "127.0.0.1",
                 "sdk/0.4.2 \"quoted\" ü", "sha256:ab", 12, null, null);
     }
@@ -24,8 +24,8 @@ class AuditRecordTest {
 
         assertThat(read).isEqualTo(chained);
         assertThat(read.hashMatches()).isTrue();
-        assertThat(chained.toJson()).startsWith("{\"schema\":1,\"node\":\"node-1\",\"seq\":7,\"ts\":"
-                + "\"2026-11-26T17:00:00.123Z\",\"requestId\":\"r1\",\"event\":\"decision\",\"subject\":\"alice\"");
+        assertThat(chained.toJson()).startsWith("{\"schema\":2,\"node\":\"node-1\",\"seq\":7,\"ts\":"
+                + "\"2026-11-26T17:00:00.123Z\",\"requestId\":\"r1\",\"traceId\":\"4bf92f3577b34da6a3ce929d0e0e4736\",\"event\":\"decision\",\"subject\":\"alice\"");
         assertThat(chained.toJson()).doesNotContain("null").endsWith("\"hash\":\"" + chained.hash() + "\"}");
         assertThat(chained.hash()).isEqualTo(RecordFactory.sha256(chained.canonicalJson()));
     }
@@ -41,9 +41,9 @@ class AuditRecordTest {
     @Test
     void refusesUnknownRepeatedOrMistypedFields() {
         String json = decision("r1", "alice", "ws_1").chained("n", 1, null).toJson();
-        assertThatThrownBy(() -> AuditRecord.fromJson(json.replace("{\"schema\":1,", "{\"schema\":1,\"extra\":\"x\",")))
+        assertThatThrownBy(() -> AuditRecord.fromJson(json.replace("{\"schema\":2,", "{\"schema\":2,\"extra\":\"x\",")))
                 .isInstanceOf(AuditRecord.Unreadable.class);
-        assertThatThrownBy(() -> AuditRecord.fromJson(json.replace("{\"schema\":1,", "{\"schema\":1,\"schema\":1,")))
+        assertThatThrownBy(() -> AuditRecord.fromJson(json.replace("{\"schema\":2,", "{\"schema\":2,\"schema\":1,")))
                 .isInstanceOf(AuditRecord.Unreadable.class);
         assertThatThrownBy(() -> AuditRecord.fromJson(json.replace("\"seq\":1", "\"seq\":\"1\"")))
                 .isInstanceOf(AuditRecord.Unreadable.class);

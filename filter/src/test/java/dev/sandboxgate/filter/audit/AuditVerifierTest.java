@@ -82,7 +82,7 @@ class AuditVerifierTest {
         List<String> lines = logLines();
         AuditRecord original = AuditRecord.fromJson(lines.get(3).substring(6));
         AuditRecord forged = new AuditRecord(original.schema(), original.node(), original.seq(), original.ts(),
-                original.requestId(), original.event(), "bob", original.authMethod(), original.workspace(),
+                original.requestId(), original.traceId(), original.event(), "bob", original.authMethod(), original.workspace(),
                 original.sandboxId(), original.session(), original.rpcMethod(), original.operation(),
                 original.method(), original.path(), original.query(), original.decision(), original.reason(),
                 original.status(), original.bytesIn(), original.bytesOut(), original.durationMs(),
@@ -163,7 +163,7 @@ class AuditVerifierTest {
         for (int seq = 1; seq <= 3; seq++) {
             AuditRecord base = AuditRecordTest.decision("r" + seq, who[seq - 1][0], who[seq - 1][1]);
             AuditRecord at = new AuditRecord(base.schema(), null, 0, Instant.parse("2026-11-26T10:00:00Z")
-                    .plusSeconds(3600L * seq), base.requestId(), base.event(), base.subject(), base.authMethod(),
+                    .plusSeconds(3600L * seq), base.requestId(), base.traceId(), base.event(), base.subject(), base.authMethod(),
                     base.workspace(), null, null, null, base.operation(), base.method(), base.path(), null,
                     base.decision(), null, null, null, null, null, null, null, null, null, null, null, null);
             AuditRecord chained = at.chained("n", seq, head);
