@@ -57,6 +57,7 @@ class ContainerMatrixIT {
     private static SandboxAgentServer sandbox;
     private static RunningServer server;
     private static SdkFlow.Run sdkRun;
+    private static Path apiKeys;
 
     @Parameter
     ServerDistribution distribution;
@@ -71,14 +72,14 @@ class ContainerMatrixIT {
     static void deploy(ServerDistribution distribution) throws Exception {
         long start = System.nanoTime();
         sandbox = SandboxAgentServer.start();
-        Path keys = Files.createTempFile("matrix-api-keys", ".txt");
-        Files.writeString(keys, "sha256:" + sha256(VIEWER_KEY) + " auditor ws_view=viewer\n");
+        apiKeys = Files.createTempFile("matrix-api-keys", ".txt");
+        Files.writeString(apiKeys, "sha256:" + sha256(VIEWER_KEY) + " auditor ws_view=viewer\n");
         // The environment variables the sample web.xml reads.
         server = distribution.start(Paths.get(System.getProperty("sandboxgate.war")).toAbsolutePath(), Map.of(
                 "SANDBOX_URL", sandbox.url(),
                 "SANDBOX_TOKEN", sandbox.token(),
                 "APP_API_TOKEN", APP_TOKEN,
-                "API_KEYS_FILE", keys.toString(),
+                "API_KEYS_FILE", apiKeys.toString(),
                 "JWT_HS256_SECRET", JWT_SECRET,
                 // The SDK flow writes under the sandbox's scratch directory; confinement is tested in jaxrs-proxy.
                 "SANDBOX_FS_ROOT", "/"));
@@ -98,6 +99,9 @@ class ContainerMatrixIT {
             if (sandbox != null) {
                 sandbox.close();
                 sandbox = null;
+            }
+            if (apiKeys != null) {
+                Files.deleteIfExists(apiKeys);
             }
             MatrixReport.stopped(distribution.toString(), System.nanoTime() - start);
         }
