@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 class WarContentsIT {
     /** Artifact names (without version) of every jar in WEB-INF/lib. */
     private static final List<String> EXPECTED_LIBRARIES = List.of(
-            "HikariCP", "caffeine", "error_prone_annotations", "jackson-annotations", "jackson-core",
-            "jackson-databind", "jjwt-api", "jjwt-impl", "jjwt-jackson", "jspecify", "sandbox-gate-filter",
-            "sandbox-gate-proxy", "slf4j-api");
+            "HikariCP", "caffeine", "checker-qual", "error_prone_annotations", "jackson-annotations", "jackson-core",
+            "jackson-databind", "jjwt-api", "jjwt-impl", "jjwt-jackson", "jspecify", "postgresql",
+            "sandbox-gate-filter", "sandbox-gate-proxy", "slf4j-api");
 
     /**
      * Entries no bundled jar may hold: what the container provides, or what would pick a logging backend. HikariCP
