@@ -39,6 +39,7 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
     /** Inspected, not yet relayed: with an inspector, the latest chunk waits for the verdict on what follows it. */
     private ByteBuffer held;
     private boolean judged;
+    private boolean endOfBody; // only the one draining thread reads and writes it
 
     /**
      * @param inspector null, or what judges the body as it passes
@@ -121,7 +122,15 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
             return;
         }
         while (demand.get() > 0) {
-            if (allRead || in.isFinished()) {
+            // Readiness first: Grizzly (Payara, GlassFish) reports all data read, and finished, as soon as the body
+            // has arrived, while bytes still wait in its buffer; isReady() is true as long as there are any.
+            if (!endOfBody && !in.isReady()) {
+                if (!allRead && !in.isFinished()) {
+                    return; // the container calls onDataAvailable() when more arrives
+                }
+                endOfBody = true;
+            }
+            if (endOfBody) {
                 if (!judged && inspector != null) {
                     judged = true;
                     Refusal refusal = inspector.finish();
@@ -140,13 +149,10 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
                 s.onComplete();
                 return;
             }
-            if (!in.isReady()) {
-                return; // the container calls onDataAvailable() when more arrives
-            }
             byte[] chunk = new byte[READ_SIZE];
             int n = in.read(chunk);
             if (n < 0) {
-                allRead = true;
+                endOfBody = true;
                 continue;
             }
             if (n == 0) {

@@ -8,15 +8,15 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /** Where the build put things the integration tests run: the repository, the launcher jar, the npm packages. */
-final class Repo {
+public final class Repo {
     private Repo() {
     }
 
-    static Path root() {
+    public static Path root() {
         return Paths.get(System.getProperty("sandboxgate.repo.root", "..")).toAbsolutePath().normalize();
     }
 
-    static Path e2e() {
+    public static Path e2e() {
         return root().resolve("e2e");
     }
 
@@ -46,7 +46,7 @@ final class Repo {
         return binary;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * The real Sandbox Agent server (pinned npm package), on 127.0.0.1 with a random port and token, with our mock ACP
  * agent installed as agent {@code mock}. Stopped by its PID, with every process it spawned.
  */
-final class SandboxAgentServer implements AutoCloseable {
+public final class SandboxAgentServer implements AutoCloseable {
     private final Process process;
     private final Path home;
     private final String url;
@@ -30,12 +30,12 @@ final class SandboxAgentServer implements AutoCloseable {
         this.token = token;
     }
 
-    static SandboxAgentServer start() throws IOException, InterruptedException {
+    public static SandboxAgentServer start() throws IOException, InterruptedException {
         return start(Repo.freePort(), "sandbox-it-" + UUID.randomUUID());
     }
 
     /** A server on {@code port} with {@code token}: for bringing a stopped sandbox back where the gateway expects it. */
-    static SandboxAgentServer start(int port, String token) throws IOException, InterruptedException {
+    public static SandboxAgentServer start(int port, String token) throws IOException, InterruptedException {
         Path home = Files.createTempDirectory("sandbox-agent-it");
         Path agents = Files.createDirectories(home.resolve("xdg/sandbox-agent/bin/agent_processes"));
         Path agent = agents.resolve("mock-acp");
@@ -52,11 +52,11 @@ final class SandboxAgentServer implements AutoCloseable {
         return server;
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 
-    String token() {
+    public String token() {
         return token;
     }
 
@@ -65,7 +65,7 @@ final class SandboxAgentServer implements AutoCloseable {
     }
 
     /** Agent processes the server has spawned and that are still alive. */
-    long liveAgentProcesses() {
+    public long liveAgentProcesses() {
         return process.descendants().filter(ProcessHandle::isAlive).count();
     }
 
@@ -88,7 +88,7 @@ final class SandboxAgentServer implements AutoCloseable {
     }
 
     /** A directory the sandbox may write to in tests (the server runs as this user). */
-    Path scratch() throws IOException {
+    public Path scratch() throws IOException {
         return Files.createDirectories(home.resolve("scratch"));
     }
 

@@ -3,22 +3,37 @@ package dev.sandboxgate.sample;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs a script of {@code e2e/} that drives the real TypeScript SDK ({@code sdk-flow.mjs}, {@code terminal-flow.mjs})
  * against a base URL, the token passed in the environment, and collects the JSON line it prints per step.
  */
-final class SdkFlow {
+public final class SdkFlow {
+    private static final Pattern CHUNK_TIMES = Pattern.compile("\"chunkTimes\":\\[([0-9.,]*)]");
 
-    record Run(int exitCode, String output) {
-        List<String> steps() {
+    public record Run(int exitCode, String output) {
+        public List<String> steps() {
             return output.lines().filter(line -> line.startsWith("{\"step\"")).toList();
         }
 
-        List<String> stepNames() {
+        /** When each streamed chunk of the session step's prompt arrived, in ms (the script's performance.now()). */
+        public List<Double> chunkTimes() {
+            String session = steps().stream().filter(step -> step.startsWith("{\"step\":\"session\""))
+                    .findFirst().orElseThrow(() -> new AssertionError("no session step in " + output));
+            Matcher m = CHUNK_TIMES.matcher(session);
+            if (!m.find()) {
+                throw new AssertionError("no chunkTimes in " + session);
+            }
+            return Arrays.stream(m.group(1).split(",")).map(Double::parseDouble).toList();
+        }
+
+        public List<String> stepNames() {
             return steps().stream().map(step -> step.replaceAll("^\\{\"step\":\"([a-z]+)\".*", "$1")).toList();
         }
     }
@@ -26,7 +41,7 @@ final class SdkFlow {
     private SdkFlow() {
     }
 
-    static Run run(String baseUrl, String token, String... args) throws IOException, InterruptedException {
+    public static Run run(String baseUrl, String token, String... args) throws IOException, InterruptedException {
         return run(List.of("sdk-flow.mjs"), baseUrl, Map.of("SANDBOX_GATE_E2E_TOKEN", token), args);
     }
 

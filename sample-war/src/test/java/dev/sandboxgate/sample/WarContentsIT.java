@@ -1,0 +1,101 @@
+package dev.sandboxgate.sample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One WAR for servlet-only containers (Tomcat, Jetty) and full Jakarta EE servers (WildFly, Payara): the proxy is a
+ * servlet on the JDK HTTP client, so there is no JAX-RS runtime to bundle for the first family or to clash with the
+ * server's own in the second. What the built WAR carries is exactly the gateway and its libraries: no Jakarta API or
+ * implementation, no container, no logging binding, nothing that starts by itself.
+ */
+class WarContentsIT {
+    /** Artifact names (without version) of every jar in WEB-INF/lib. */
+    private static final List<String> EXPECTED_LIBRARIES = List.of(
+            "HikariCP", "caffeine", "checker-qual", "error_prone_annotations", "jackson-annotations", "jackson-core",
+            "jackson-databind", "jjwt-api", "jjwt-impl", "jjwt-jackson", "jspecify", "postgresql",
+            "sandbox-gate-filter", "sandbox-gate-proxy", "slf4j-api");
+
+    /**
+     * Entries no bundled jar may hold: what the container provides, or what would pick a logging backend. HikariCP
+     * (the session registry's own pool) brings slf4j-api, and only the API: where the server has no SLF4J provider,
+     * its log lines are dropped.
+     */
+    private static final List<String> FORBIDDEN_PREFIXES = List.of("jakarta/", "javax/servlet/", "javax/ws/rs/",
+            "org/glassfish/jersey/", "org/jboss/resteasy/", "org/eclipse/jetty/", "org/apache/catalina/",
+            "org/slf4j/impl/", "org/slf4j/simple/", "org/slf4j/jul/", "org/apache/logging/log4j/", "ch/qos/logback/",
+            "META-INF/services/jakarta.servlet.ServletContainerInitializer",
+            "META-INF/services/org.slf4j.spi.SLF4JServiceProvider", "META-INF/beans.xml");
+
+    @Test
+    void webInfLibHoldsExactlyTheGatewayAndItsLibraries() throws IOException {
+        assertThat(libraries().keySet()).containsExactlyElementsOf(EXPECTED_LIBRARIES);
+    }
+
+    @Test
+    void noBundledJarCarriesWhatTheContainerProvides() throws IOException {
+        List<String> forbidden = new ArrayList<>();
+        try (ZipFile war = new ZipFile(war().toFile())) {
+            for (String jar : libraries().values()) {
+                try (ZipInputStream entries = new ZipInputStream(war.getInputStream(war.getEntry(jar)))) {
+                    for (ZipEntry entry; (entry = entries.getNextEntry()) != null; ) {
+                        String name = entry.getName();
+                        if (FORBIDDEN_PREFIXES.stream().anyMatch(name::startsWith)) {
+                            forbidden.add(jar + "!/" + name);
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(forbidden).isEmpty();
+    }
+
+    /** web.xml is the whole configuration; on WildFly and Payara, the WAR's own libraries come first. */
+    @Test
+    void theWarHoldsNoLauncherClassAMetadataCompleteWebXmlAndItsLibrariesFirstOnFullServers() throws IOException {
+        try (ZipFile war = new ZipFile(war().toFile())) {
+            assertThat(war.stream().map(ZipEntry::getName))
+                    .noneMatch(name -> name.startsWith("WEB-INF/classes/dev/sandboxgate/launcher/"));
+            try (InputStream webXml = war.getInputStream(war.getEntry("WEB-INF/web.xml"))) {
+                assertThat(new String(webXml.readAllBytes(), StandardCharsets.UTF_8))
+                        .contains("metadata-complete=\"true\"");
+            }
+            try (InputStream glassfishWebXml = war.getInputStream(war.getEntry("WEB-INF/glassfish-web.xml"))) {
+                assertThat(new String(glassfishWebXml.readAllBytes(), StandardCharsets.UTF_8))
+                        .contains("<class-loader delegate=\"false\"/>");
+            }
+            try (InputStream deploymentStructure = war.getInputStream(
+                    war.getEntry("WEB-INF/jboss-deployment-structure.xml"))) {
+                assertThat(new String(deploymentStructure.readAllBytes(), StandardCharsets.UTF_8))
+                        .contains("<subsystem name=\"jaxrs\"/>");
+            }
+        }
+    }
+
+    /** WEB-INF/lib/NAME-VERSION.jar by NAME, sorted. */
+    private static TreeMap<String, String> libraries() throws IOException {
+        TreeMap<String, String> libraries = new TreeMap<>();
+        try (ZipFile war = new ZipFile(war().toFile())) {
+            war.stream().map(ZipEntry::getName)
+                    .filter(name -> name.startsWith("WEB-INF/lib/") && name.endsWith(".jar"))
+                    .forEach(jar -> libraries.put(jar.substring("WEB-INF/lib/".length())
+                            .replaceFirst("-[0-9][^/]*\\.jar$", ""), jar));
+        }
+        return libraries;
+    }
+
+    private static Path war() {
+        return Repo.launcherJar().resolveSibling("sandbox-gate.war");
+    }
+}
