@@ -3,7 +3,9 @@ package dev.sandboxgate.filter;
 import jakarta.servlet.http.HttpServletRequest;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -34,6 +36,7 @@ public final class GateExchange {
     private volatile String sandboxId;
     private volatile boolean relayOwnsEnd;
     private volatile long[] webSocket; // close code, messages in, messages out: one write, read as a whole
+    private Map<String, String> responseHeaders = Map.of();
 
     GateExchange(HttpServletRequest request, String requestId) {
         this.request = request;
@@ -140,6 +143,21 @@ public final class GateExchange {
 
     public void routedTo(String sandboxId) {
         this.sandboxId = sandboxId;
+    }
+
+    /**
+     * A header for the response of a forwarded request (such as the {@code RateLimit} state), set before the relay
+     * copies the sandbox's headers. For stages, on the request thread.
+     */
+    public void responseHeader(String name, String value) {
+        if (responseHeaders.isEmpty()) {
+            responseHeaders = new LinkedHashMap<>(4);
+        }
+        responseHeaders.put(name, value);
+    }
+
+    Map<String, String> responseHeaders() {
+        return responseHeaders;
     }
 
     // ---- the end ----

@@ -63,7 +63,13 @@ public enum ProblemType {
     /** A WebSocket upgrade on a container without Jakarta WebSocket support (or with it switched off). */
     WEBSOCKET_UNAVAILABLE(501, "websocket-unavailable", "WebSocket not available"),
     /** The audit trail's queue stayed full past {@code audit-block-timeout}: nothing is forwarded unrecorded. */
-    AUDIT_UNAVAILABLE(503, "audit-unavailable", "Audit trail unavailable");
+    AUDIT_UNAVAILABLE(503, "audit-unavailable", "Audit trail unavailable"),
+    /** A token bucket ({@code rate-limits}) is empty; {@code Retry-After} and {@code RateLimit} say for how long. */
+    RATE_LIMITED(429, "rate-limited", "Too many requests"),
+    /** The caller (or the workspace) already holds as many event streams or ACP requests open as allowed. */
+    CONCURRENCY_LIMITED(429, "concurrency-limited", "Too many open streams or requests"),
+    /** The shared rate-limit store (Redis) cannot be asked and {@code rate-limit-redis-failure=closed}. */
+    RATE_LIMIT_UNAVAILABLE(503, "rate-limit-unavailable", "Rate limiter unavailable");
 
     private static final String URI_PREFIX = "urn:sandbox-gate:problem:";
 

@@ -13,12 +13,14 @@ import jakarta.servlet.http.HttpServletResponse;
 import dev.sandboxgate.filter.audit.AuditTrail;
 import dev.sandboxgate.filter.auth.Authenticators;
 import dev.sandboxgate.filter.authz.Authorization;
+import dev.sandboxgate.filter.ratelimit.RateLimiting;
 import java.io.IOException;
 import java.io.Reader;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -40,8 +42,10 @@ import java.util.Properties;
  *   <li>{@code gate-listeners}: {@link GateListener} classes (comma-separated) told of every decision and of the
  *       end of every forwarded exchange;
  *   <li>{@code access-token-query} ({@code streams} or {@code off}) and {@code access-token-param}
- *       ({@code access_token}).
+ *       ({@code access_token});
+ *   <li>{@code trusted-proxies}: the proxies whose {@code X-Forwarded-For} is believed (see {@link ClientAddress}).
  * </ul>
+ * The rate limits' params are read by {@link RateLimiting}.
  * At least one authenticator must be configured, or deployment fails.
  */
 public class SandboxAuthFilter implements Filter {
@@ -49,21 +53,36 @@ public class SandboxAuthFilter implements Filter {
     /** Extra {@link GateListener}s, by class name (comma-separated), after the gateway's own. */
     static final String LISTENERS_PARAM = "gate-listeners";
 
-    /** What {@link #init} builds from the settings. */
-    record Gate(List<Stage> stages, List<GateListener> listeners, CredentialTransport transport) {
+    /** What {@link #init} builds from the settings; {@code rateLimiting} holds the connection to a shared store. */
+    record Gate(List<Stage> stages, List<GateListener> listeners, CredentialTransport transport,
+                ClientAddress clientAddress, RateLimiting rateLimiting) {
     }
 
+    private final Clock clock;
     private List<Stage> stages;
     private List<GateListener> listeners;
     private CredentialTransport transport;
+    private ClientAddress clientAddress;
+    private RateLimiting rateLimiting;
+
+    public SandboxAuthFilter() {
+        this(Clock.systemUTC());
+    }
+
+    /** With the clock the rate limits read: tests move it instead of sleeping. */
+    SandboxAuthFilter(Clock clock) {
+        this.clock = clock;
+    }
 
     @Override
     public void init(FilterConfig config) throws ServletException {
         try {
-            Gate gate = buildGate(withConfigFile(Settings.of(config)));
+            Gate gate = buildGate(withConfigFile(Settings.of(config)), clock);
             stages = gate.stages();
             listeners = gate.listeners();
             transport = gate.transport();
+            clientAddress = gate.clientAddress();
+            rateLimiting = gate.rateLimiting();
         } catch (ConfigurationException e) {
             // Stops deployment: a gate without its configuration must not let anything through.
             throw new ServletException(e.getMessage(), e);
@@ -87,28 +106,56 @@ public class SandboxAuthFilter implements Filter {
     }
 
     static Gate buildGate(Settings settings) {
+        return buildGate(settings, Clock.systemUTC());
+    }
+
+    /**
+     * The chain: the address check of {@code unauthenticated} (before authentication, so that an address that keeps
+     * failing costs nothing more), authentication, authorization, then the caller's rate limits and stream caps
+     * (after authorization, which names the operation and the workspace they count by). Listeners: the charge of
+     * failed authentications, the configured ones, and the audit trail last.
+     */
+    static Gate buildGate(Settings settings, Clock clock) {
         Authenticators authenticators = Authenticators.configure(settings);
         CredentialTransport transport = CredentialTransport.from(settings, authenticators.credentialHeaders());
-        List<Stage> stages = new ArrayList<>(List.of(new AuthenticationStage(authenticators.ordered(), transport)));
+        ClientAddress clientAddress = ClientAddress.from(settings);
         Stage authorization = Authorization.stage(settings); // null when authorization=off
-        if (authorization != null) {
-            stages.add(authorization);
+        RateLimiting rateLimiting = null;
+        try {
+            rateLimiting = RateLimiting.configure(settings, clock);
+            List<Stage> stages = new ArrayList<>();
+            List<GateListener> listeners = new ArrayList<>();
+            if (rateLimiting.beforeAuthentication() != null) {
+                stages.add(rateLimiting.beforeAuthentication());
+                listeners.add(rateLimiting.failedAuthentications());
+            }
+            stages.add(new AuthenticationStage(authenticators.ordered(), transport));
+            if (authorization != null) {
+                stages.add(authorization);
+            }
+            stages.add(rateLimiting.afterAuthorization());
+            for (String className : settings.list(LISTENERS_PARAM)) {
+                listeners.add(settings.newInstance(LISTENERS_PARAM, className, GateListener.class));
+            }
+            // Last, so that its decision record says what was finally decided, vetoes of other listeners included.
+            AuditTrail audit = AuditTrail.configure(settings); // null when audit-sinks=none
+            if (audit != null) {
+                listeners.add(audit);
+            }
+            return new Gate(List.copyOf(stages), List.copyOf(listeners), transport, clientAddress, rateLimiting);
+        } catch (RuntimeException e) {
+            // Deployment fails: let go of what was already opened (a database pool, a Redis connection).
+            closeQuietly(authorization);
+            if (rateLimiting != null) {
+                rateLimiting.close();
+            }
+            throw e;
         }
-        List<GateListener> listeners = new ArrayList<>();
-        for (String className : settings.list(LISTENERS_PARAM)) {
-            listeners.add(settings.newInstance(LISTENERS_PARAM, className, GateListener.class));
-        }
-        // Last, so that its decision record says what was finally decided, vetoes of other listeners included.
-        AuditTrail audit = AuditTrail.configure(settings); // null when audit-sinks=none
-        if (audit != null) {
-            listeners.add(audit);
-        }
-        return new Gate(List.copyOf(stages), List.copyOf(listeners), transport);
     }
 
     /**
      * Closes the listeners that hold resources (the audit trail first writes every record still queued), then what
-     * the stages hold (a session registry's database pool).
+     * the stages hold (a session registry's database pool) and the rate limiter's Redis connection.
      */
     @Override
     public void destroy() {
@@ -124,16 +171,20 @@ public class SandboxAuthFilter implements Filter {
                 }
             }
         }
-        if (stages == null) {
-            return;
+        if (stages != null) {
+            stages.forEach(SandboxAuthFilter::closeQuietly);
         }
-        for (Stage stage : stages) {
-            if (stage instanceof AutoCloseable resources) {
-                try {
-                    resources.close();
-                } catch (Exception e) {
-                    LOG.log(Level.WARNING, "a stage did not close cleanly: {0}", e.getClass().getName());
-                }
+        if (rateLimiting != null) {
+            rateLimiting.close();
+        }
+    }
+
+    private static void closeQuietly(Stage stage) {
+        if (stage instanceof AutoCloseable resources) {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "a stage did not close cleanly: {0}", e.getClass().getName());
             }
         }
     }
@@ -148,6 +199,7 @@ public class SandboxAuthFilter implements Filter {
         response.setHeader(RequestIds.HEADER, requestId);
 
         GateExchange exchange = new GateExchange(request, requestId);
+        exchange.clientIp(clientAddress.resolve(request));
         Refusal refusal = decide(exchange);
         if (refusal != null) {
             // The type only: never the credential, the query string or the detail's inputs.
@@ -196,6 +248,7 @@ public class SandboxAuthFilter implements Filter {
         HttpServletRequest request = exchange.request();
         request.setAttribute(GateAttributes.PRINCIPAL, exchange.principal());
         request.setAttribute(GateAttributes.EXCHANGE, exchange);
+        exchange.responseHeaders().forEach(response::setHeader);
         if (!listeners.isEmpty()) {
             exchange.onEnd(outcome -> listeners.forEach(listener -> endedQuietly(listener, exchange, outcome)));
         }
