@@ -165,9 +165,12 @@ await_healthy sandbox "$SANDBOX_PID" "http://127.0.0.1:$SANDBOX_PORT/v1/health" 
 log "starting the gateway (launcher jar, default settings${GATEWAY_JAVA_OPTS:+, JVM options: $GATEWAY_JAVA_OPTS}) on 127.0.0.1:$GATEWAY_PORT"
 # shellcheck disable=SC2086 # GATEWAY_JAVA_OPTS is a list of JVM options
 # SANDBOX_FS_ROOT: the gateway's policy keeps filesystem paths (and an ACP session's cwd) inside its fs-root; the
-# benchmark's files live in the scratch directory, so that is the root. Everything else is the launcher's default.
+# benchmark's files live in the scratch directory, so that is the root. One caller sends everything, so the rate limits
+# and stream caps (which would refuse it) are off: this measures the relay. Everything else is the launcher's default.
 SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" SANDBOX_TOKEN="$SANDBOX_TOKEN" APP_API_TOKEN="$APP_TOKEN" \
   SANDBOX_FS_ROOT="$WORK/files" PORT="$GATEWAY_PORT" HOST=127.0.0.1 \
+  RATE_LIMITS=off MAX_STREAMS_PER_SUBJECT=0 MAX_STREAMS_PER_WORKSPACE=0 MAX_ACP_POSTS_PER_SUBJECT=0 \
+  MAX_ACP_POSTS_PER_WORKSPACE=0 \
   java $GATEWAY_JAVA_OPTS -jar "$WORK/gateway/sandbox-gate-launcher.jar" >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 PIDS+=("$GATEWAY_PID")
@@ -287,7 +290,7 @@ done
   echo "- machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1); memory: $(free -h | awk '/^Mem:/{print $2 " total, " $7 " available"}')"
   echo "- software: $("$AGENT_BIN" --version 2>&1 | head -1); $(java -version 2>&1 | head -1); node $(node -v); wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'); Jetty 12.1.14 (gateway launcher and peer)"
   echo "- build: sample-war/target of $(date -u -r sample-war/target/sandbox-gate.war '+%Y-%m-%d %H:%M UTC'), repository at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n $(git status --porcelain -- filter jaxrs-proxy sample-war 2>/dev/null) ]] && echo ' with uncommitted changes in filter/, jaxrs-proxy/ or sample-war/')"
-  echo "- gateway: launcher jar, default settings (SANDBOX_URL, SANDBOX_TOKEN, APP_API_TOKEN, PORT), JVM options: ${GATEWAY_JAVA_OPTS:-none}; the WAR's chain as built (web.xml defaults), callers authenticated by APP_API_TOKEN, SANDBOX_FS_ROOT = the scratch directory"
+  echo "- gateway: launcher jar, default settings (SANDBOX_URL, SANDBOX_TOKEN, APP_API_TOKEN, PORT), JVM options: ${GATEWAY_JAVA_OPTS:-none}; the WAR's chain as built (web.xml defaults), callers authenticated by APP_API_TOKEN, SANDBOX_FS_ROOT = the scratch directory, RATE_LIMITS=off and no stream caps"
   echo "- jetty-proxy: Jetty 12 AsyncProxyServlet.Transparent (bench/src/main/java/dev/sandboxgate/bench/JettyProxyPeer.java): timeout=0, idleTimeout=5m, output aggregation 0, sandbox token swapped in, no JVM options"
   echo "- host noise: $BUSY_BEFORE% CPU busy just before the run (load average $LOAD_START); CPU used by processes other than this run's during the run: $FOREIGN. Anything else running skews all three targets; the interleaving only cancels slow drift"
   echo "- all on one host over loopback: wrk and the node client, the gateway, the peer and the sandbox share the CPUs"

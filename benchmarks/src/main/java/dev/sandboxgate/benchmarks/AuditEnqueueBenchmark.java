@@ -54,6 +54,8 @@ public class AuditEnqueueBenchmark {
         HeldSink.held = new CountDownLatch(1);
         Map<String, String> params = new HashMap<>(Map.of("app-api-token", TOKEN, "audit-node", "bench",
                 "audit-queue-size", "4000000"));
+        // One caller sends every request: the rate limits (on by default) would refuse most of them.
+        params.put("rate-limits", "off");
         params.put("audit-sinks", audit.equals("on") ? HeldSink.class.getName() : "none");
         filter = new SandboxAuthFilter();
         filter.init(FakeExchange.config(params));

@@ -44,6 +44,8 @@ public final class AuditEnqueueCpuCost {
         HeldSink.held = new CountDownLatch(1);
         Map<String, String> params = new HashMap<>(Map.of("app-api-token", TOKEN, "audit-node", "cpu",
                 "audit-queue-size", "" + (requests + 10)));
+        // One caller sends every request: the rate limits (on by default) would refuse most of them.
+        params.put("rate-limits", "off");
         params.put("audit-sinks", audit ? HeldSink.class.getName() : "none");
         SandboxAuthFilter filter = new SandboxAuthFilter();
         filter.init(FakeExchange.config(params));

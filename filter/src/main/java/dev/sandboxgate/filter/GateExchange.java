@@ -3,7 +3,9 @@ package dev.sandboxgate.filter;
 import jakarta.servlet.http.HttpServletRequest;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -39,6 +41,7 @@ public final class GateExchange {
     private volatile long upstreamSentNanos;
     private volatile long upstreamAnsweredNanos;
     private volatile Consumer<Drain.Phase> drainHandler;
+    private Map<String, String> responseHeaders = Map.of();
 
     GateExchange(HttpServletRequest request, String requestId, TraceContext trace) {
         this.request = request;
@@ -207,6 +210,21 @@ public final class GateExchange {
                 LOG.log(Level.ERROR, "request {0}: draining failed with {1}", requestId, e.getClass().getName());
             }
         }
+    }
+
+    /**
+     * A header for the response of a forwarded request (such as the {@code RateLimit} state), set before the relay
+     * copies the sandbox's headers. For stages, on the request thread.
+     */
+    public void responseHeader(String name, String value) {
+        if (responseHeaders.isEmpty()) {
+            responseHeaders = new LinkedHashMap<>(4);
+        }
+        responseHeaders.put(name, value);
+    }
+
+    Map<String, String> responseHeaders() {
+        return responseHeaders;
     }
 
     // ---- the end ----

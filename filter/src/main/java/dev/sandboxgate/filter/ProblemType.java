@@ -70,7 +70,13 @@ public enum ProblemType {
     /** The gateway is shutting down (draining): retry, another node will answer; sent with {@code Retry-After}. */
     SHUTTING_DOWN(503, "shutting-down", "Gateway shutting down"),
     /** An operations endpoint (metrics) without the operator's credential. */
-    ADMIN_CREDENTIAL_REQUIRED(401, "admin-credential-required", "Operator credential required");
+    ADMIN_CREDENTIAL_REQUIRED(401, "admin-credential-required", "Operator credential required"),
+    /** A token bucket ({@code rate-limits}) is empty; {@code Retry-After} and {@code RateLimit} say for how long. */
+    RATE_LIMITED(429, "rate-limited", "Too many requests"),
+    /** The caller (or the workspace) already holds as many event streams or ACP requests open as allowed. */
+    CONCURRENCY_LIMITED(429, "concurrency-limited", "Too many open streams or requests"),
+    /** The shared rate-limit store (Redis) cannot be asked and {@code rate-limit-redis-failure=closed}. */
+    RATE_LIMIT_UNAVAILABLE(503, "rate-limit-unavailable", "Rate limiter unavailable");
 
     private static final String URI_PREFIX = "urn:sandbox-gate:problem:";
 

@@ -23,10 +23,11 @@ import dev.sandboxgate.filter.cors.CorsPolicy;
 import dev.sandboxgate.filter.health.ReadinessCheck;
 import dev.sandboxgate.filter.health.ReadinessChecks;
 import dev.sandboxgate.filter.metrics.GateMetrics;
-import io.micrometer.core.instrument.Clock;
+import dev.sandboxgate.filter.ratelimit.RateLimiting;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.jmx.JmxConfig;
 import io.micrometer.jmx.JmxMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,8 +57,10 @@ import java.util.function.Supplier;
  *   <li>{@code cors-*}: browser apps on other origins (see {@link CorsPolicy}; off by default);
  *   <li>{@code shutdown-grace} (20s): how long requests under way may take to finish when the gateway shuts down
  *       (see {@link Drain});
- *   <li>{@code metrics-jmx} ({@code false}): also publish the meters ({@link GateMetrics}) as JMX MBeans.
+ *   <li>{@code metrics-jmx} ({@code false}): also publish the meters ({@link GateMetrics}) as JMX MBeans;
+ *   <li>{@code trusted-proxies}: the proxies whose {@code X-Forwarded-For} is believed (see {@link ClientAddress}).
  * </ul>
+ * The rate limits' params are read by {@link RateLimiting}.
  * Every request gets a W3C trace context ({@link TraceContext}), continued from the caller's {@code traceparent}.
  * At least one authenticator must be configured, or deployment fails.
  */
@@ -71,9 +74,12 @@ public class SandboxAuthFilter implements Filter {
     /** Publish the gateway's meters as JMX MBeans too. */
     static final String METRICS_JMX_PARAM = "metrics-jmx";
 
-    /** What {@link #init} builds from the settings. */
-    record Gate(List<Stage> stages, List<GateListener> listeners, CredentialTransport transport, CorsPolicy cors) {
+    /** What {@link #init} builds from the settings; {@code rateLimiting} holds the connection to a shared store. */
+    record Gate(List<Stage> stages, List<GateListener> listeners, CredentialTransport transport, CorsPolicy cors,
+                ClientAddress clientAddress, RateLimiting rateLimiting) {
     }
+
+    private final Clock clock;
 
     private List<Stage> stages;
     private List<GateListener> listeners;
@@ -81,21 +87,34 @@ public class SandboxAuthFilter implements Filter {
     private CorsPolicy cors;
     private Drain drain = new Drain();
     private MeterRegistry jmx;
+    private ClientAddress clientAddress;
+    private RateLimiting rateLimiting;
+
+    public SandboxAuthFilter() {
+        this(Clock.systemUTC());
+    }
+
+    /** With the clock the rate limits read: tests move it instead of sleeping. */
+    SandboxAuthFilter(Clock clock) {
+        this.clock = clock;
+    }
 
     @Override
     public void init(FilterConfig config) throws ServletException {
         try {
             Settings settings = withConfigFile(Settings.of(config));
-            Gate gate = buildGate(settings);
+            Gate gate = buildGate(settings, clock);
             stages = gate.stages();
             listeners = gate.listeners();
             transport = gate.transport();
             cors = gate.cors();
+            clientAddress = gate.clientAddress();
+            rateLimiting = gate.rateLimiting();
             drain = Drain.of(config.getServletContext());
             drain.grace(settings.duration(SHUTDOWN_GRACE_PARAM, Duration.ofSeconds(20)));
             registerReadinessChecks(ReadinessChecks.of(config.getServletContext()));
             if (settings.bool(METRICS_JMX_PARAM, false)) {
-                jmx = new JmxMeterRegistry(JmxConfig.DEFAULT, Clock.SYSTEM);
+                jmx = new JmxMeterRegistry(JmxConfig.DEFAULT, io.micrometer.core.instrument.Clock.SYSTEM);
                 GateMetrics.publishTo(jmx);
             }
         } catch (ConfigurationException e) {
@@ -146,6 +165,9 @@ public class SandboxAuthFilter implements Filter {
                 }
             }
         }
+        if (rateLimiting != null) {
+            rateLimiting.close();
+        }
         if (jmx != null) {
             GateMetrics.stopPublishingTo(jmx);
             jmx.close();
@@ -169,25 +191,64 @@ public class SandboxAuthFilter implements Filter {
     }
 
     static Gate buildGate(Settings settings) {
+        return buildGate(settings, Clock.systemUTC());
+    }
+
+    /**
+     * The chain: the address check of {@code unauthenticated} (before authentication, so that an address that keeps
+     * failing costs nothing more), authentication, authorization, then the caller's rate limits and stream caps
+     * (after authorization, which names the operation and the workspace they count by). Listeners: the charge of
+     * failed authentications, the configured ones, the audit trail (its decision record says what was finally
+     * decided, vetoes of other listeners included), and metrics last (counting the final decision; it never vetoes).
+     */
+    static Gate buildGate(Settings settings, Clock clock) {
         Authenticators authenticators = Authenticators.configure(settings);
         CredentialTransport transport = CredentialTransport.from(settings, authenticators.credentialHeaders());
-        List<Stage> stages = new ArrayList<>(List.of(new AuthenticationStage(authenticators.ordered(), transport)));
+        ClientAddress clientAddress = ClientAddress.from(settings);
+        CorsPolicy cors = CorsPolicy.from(settings);
         Stage authorization = Authorization.stage(settings); // null when authorization=off
-        if (authorization != null) {
-            stages.add(authorization);
+        RateLimiting rateLimiting = null;
+        try {
+            rateLimiting = RateLimiting.configure(settings, clock);
+            List<Stage> stages = new ArrayList<>();
+            List<GateListener> listeners = new ArrayList<>();
+            if (rateLimiting.beforeAuthentication() != null) {
+                stages.add(rateLimiting.beforeAuthentication());
+                listeners.add(rateLimiting.failedAuthentications());
+            }
+            stages.add(new AuthenticationStage(authenticators.ordered(), transport));
+            if (authorization != null) {
+                stages.add(authorization);
+            }
+            stages.add(rateLimiting.afterAuthorization());
+            for (String className : settings.list(LISTENERS_PARAM)) {
+                listeners.add(settings.newInstance(LISTENERS_PARAM, className, GateListener.class));
+            }
+            AuditTrail audit = AuditTrail.configure(settings); // null when audit-sinks=none
+            if (audit != null) {
+                listeners.add(audit);
+            }
+            listeners.add(GateMetrics.listener());
+            return new Gate(List.copyOf(stages), List.copyOf(listeners), transport, cors, clientAddress,
+                    rateLimiting);
+        } catch (RuntimeException e) {
+            // Deployment fails: let go of what was already opened (a database pool, a Redis connection).
+            closeQuietly(authorization);
+            if (rateLimiting != null) {
+                rateLimiting.close();
+            }
+            throw e;
         }
-        List<GateListener> listeners = new ArrayList<>();
-        for (String className : settings.list(LISTENERS_PARAM)) {
-            listeners.add(settings.newInstance(LISTENERS_PARAM, className, GateListener.class));
+    }
+
+    private static void closeQuietly(Stage stage) {
+        if (stage instanceof AutoCloseable resources) {
+            try {
+                resources.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "a stage did not close cleanly: {0}", e.getClass().getName());
+            }
         }
-        // The audit trail after the other listeners, so that its decision record says what was finally decided,
-        // their vetoes included; metrics last, counting the final decision (it never vetoes).
-        AuditTrail audit = AuditTrail.configure(settings); // null when audit-sinks=none
-        if (audit != null) {
-            listeners.add(audit);
-        }
-        listeners.add(GateMetrics.listener());
-        return new Gate(List.copyOf(stages), List.copyOf(listeners), transport, CorsPolicy.from(settings));
     }
 
     @Override
@@ -211,6 +272,7 @@ public class SandboxAuthFilter implements Filter {
             return;
         }
         GateExchange exchange = new GateExchange(request, requestId, trace);
+        exchange.clientIp(clientAddress.resolve(request));
         Refusal refusal = decide(exchange, admission(request, response));
         if (refusal != null) {
             refuse(exchange, response, refusal);
@@ -281,6 +343,7 @@ public class SandboxAuthFilter implements Filter {
         HttpServletRequest request = exchange.request();
         request.setAttribute(GateAttributes.PRINCIPAL, exchange.principal());
         request.setAttribute(GateAttributes.EXCHANGE, exchange);
+        exchange.responseHeaders().forEach(response::setHeader);
         if (!listeners.isEmpty()) {
             exchange.onEnd(outcome -> listeners.forEach(listener -> endedQuietly(listener, exchange, outcome)));
         }

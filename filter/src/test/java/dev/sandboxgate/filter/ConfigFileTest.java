@@ -30,7 +30,8 @@ class ConfigFileTest {
         assertThat(settings.list("jwt-audience")).containsExactly("api-1", "api-2", "api-3");
         assertThat(settings.required("jwt-issuer")).isEqualTo("https://web-xml.example");
         assertThat(settings.required("app-api-token")).isEqualTo("from-file");
-        assertThat(SandboxAuthFilter.buildGate(settings).stages()).hasSize(2); // authentication, authorization
+        // address check, authentication, authorization, rate limits
+        assertThat(SandboxAuthFilter.buildGate(settings).stages()).hasSize(4);
     }
 
     @Test

@@ -28,7 +28,10 @@ class ConcurrentStreamsIT {
     @Test
     void thousandConcurrentEventStreamsAllReceiveEveryEventOnFewThreads() throws Exception {
         try (SandboxAgentServer sandbox = SandboxAgentServer.start();
-             GatewayProcess gateway = GatewayProcess.start(sandbox.url(), sandbox.token(), APP_TOKEN, List.of())) {
+             // One caller opens all the streams: the caps per caller and workspace (20 and 100 by default) and the
+             // default bucket are lifted for this test of the relay, not of the limits.
+             GatewayProcess gateway = GatewayProcess.start(sandbox.url(), sandbox.token(), APP_TOKEN,
+                     List.of("-DMAX_STREAMS_PER_SUBJECT=0", "-DMAX_STREAMS_PER_WORKSPACE=0", "-DRATE_LIMITS=off"))) {
             AcpClient acp = new AcpClient(gateway.baseUrl("ws_streams"), APP_TOKEN);
             String sessionId = acp.startSession("streams-it");
 

@@ -43,7 +43,10 @@ class TerminalLoadIT {
     void twoHundredTerminalsEchoAMebibyteEachThroughA64MiBGateway() throws Exception {
         try (SandboxAgentServer sandbox = SandboxAgentServer.start();
              GatewayProcess gateway = GatewayProcess.start(sandbox.url(), sandbox.token(), APP_TOKEN,
-                     List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError"))) {
+                     // One caller opens every socket: WebSocket sessions count against the stream caps (20 per caller,
+                    // 100 per workspace by default) and each process start against the default bucket; lifted here.
+                    List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError", "-DMAX_STREAMS_PER_SUBJECT=0",
+                            "-DMAX_STREAMS_PER_WORKSPACE=0", "-DRATE_LIMITS=off"))) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             String base = gateway.baseUrl("ws_load");
             allowProcesses(http, base, SOCKETS + 16); // the sandbox allows 64 by default
