@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sandboxgate.filter.ratelimit.RateLimiting;
 import jakarta.servlet.http.HttpServletRequest;
 import java.lang.reflect.Proxy;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ class StreamCapsTest {
                     case "getHeader" -> headers.get((String) args[0]);
                     default -> null;
                 });
-        GateExchange exchange = new GateExchange(request, "req-" + subject);
+        GateExchange exchange = new GateExchange(request, "req-" + subject, TraceContext.acceptOrStart(List.of(), List.of()));
         exchange.authenticated(new SandboxPrincipal(subject, "test", Map.of(workspace, WorkspaceRole.OWNER), null));
         exchange.classified(workspace, operation);
         return exchange;
