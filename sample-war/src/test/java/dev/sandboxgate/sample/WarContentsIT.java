@@ -23,8 +23,24 @@ import org.junit.jupiter.api.Test;
 class WarContentsIT {
     /** Artifact names (without version) of every jar in WEB-INF/lib. */
     private static final List<String> EXPECTED_LIBRARIES = List.of(
-            "HikariCP", "caffeine", "checker-qual", "error_prone_annotations", "jackson-annotations", "jackson-core",
-            "jackson-databind", "jjwt-api", "jjwt-impl", "jjwt-jackson", "jspecify", "postgresql",
+            "HdrHistogram", // Micrometer's histograms
+            "HikariCP", // the JDBC registry's, directory's and audit sink's own pools
+            "bucket4j_jdk17-core", "bucket4j_jdk17-lettuce", "bucket4j_jdk17-redis-common", // rate limits
+            "caffeine", "checker-qual", "error_prone_annotations",
+            "h2", // the sample's default audit database
+            "jackson-annotations", "jackson-core", "jackson-databind", "jjwt-api", "jjwt-impl", "jjwt-jackson",
+            "jspecify",
+            "lettuce-core", // the Redis rate-limit backend, with its Netty and Reactor
+            "metrics-core", "metrics-jmx", // micrometer-registry-jmx
+            "micrometer-commons", "micrometer-core", "micrometer-observation", "micrometer-registry-jmx",
+            "micrometer-registry-prometheus",
+            "netty-buffer", "netty-codec-base", "netty-codec-dns", "netty-common", "netty-handler", "netty-resolver",
+            "netty-resolver-dns", "netty-transport", "netty-transport-native-unix-common",
+            "postgresql",
+            "prometheus-metrics-config", "prometheus-metrics-core", "prometheus-metrics-exposition-formats",
+            "prometheus-metrics-exposition-textformats", "prometheus-metrics-model",
+            "prometheus-metrics-tracer-common",
+            "reactive-streams", "reactor-core", "redis-authx-core",
             "sandbox-gate-filter", "sandbox-gate-proxy", "slf4j-api");
 
     /**
