@@ -93,8 +93,8 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         upstream.register(this);
         gate.onDrain(this::drain);
         gate.upstreamSent();
-        CompletableFuture<HttpResponse<Void>> sent = upstream.client()
-                .sendAsync(upstreamRequest.method(request.getMethod(), body).build(), this);
+        CompletableFuture<HttpResponse<Void>> sent =
+                upstream.sendAsync(upstreamRequest.method(request.getMethod(), body).build(), this);
         pending = sent;
         sent.whenComplete((ignored, failure) -> {
             if (failure != null) {
