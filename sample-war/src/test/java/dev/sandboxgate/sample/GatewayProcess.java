@@ -116,14 +116,25 @@ final class GatewayProcess implements AutoCloseable {
         return process.waitFor(seconds, TimeUnit.SECONDS);
     }
 
-    /** Live threads of the gateway JVM, all of them (container, client, GC, compiler), from /proc. */
+    /**
+     * The JVM that serves requests: the launcher's own when it was given JVM options, else the second JVM it starts
+     * with its own JVM defaults (a child whose command is {@code java}).
+     */
+    ProcessHandle servingJvm() {
+        return process.toHandle().children()
+                .filter(child -> child.info().command().map(command -> command.endsWith("/java")).orElse(false))
+                .findFirst().orElse(process.toHandle());
+    }
+
+    /** Live threads of the serving JVM, all of them (container, client, GC, compiler), from /proc. */
     int liveThreads() throws IOException {
-        for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(process.pid()), "status"))) {
+        long pid = servingJvm().pid();
+        for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("Threads:")) {
                 return Integer.parseInt(line.substring("Threads:".length()).trim());
             }
         }
-        throw new IOException("no Threads: line for pid " + process.pid());
+        throw new IOException("no Threads: line for pid " + pid);
     }
 
     /** Everything the gateway wrote to stdout and stderr so far. */
