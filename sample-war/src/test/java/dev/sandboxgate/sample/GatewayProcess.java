@@ -137,6 +137,26 @@ final class GatewayProcess implements AutoCloseable {
         throw new IOException("no Threads: line for pid " + pid);
     }
 
+    /**
+     * Bytes of live objects in the serving JVM's heap: {@code jcmd GC.class_histogram} collects the garbage first,
+     * then counts what is left.
+     */
+    long liveHeapBytes() throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(servingJvm().pid()), "GC.class_histogram").redirectErrorStream(true).start();
+        String histogram = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+            throw new IOException("jcmd GC.class_histogram failed:\n" + histogram);
+        }
+        // The last line: "Total <instances> <bytes>"
+        String last = histogram.strip().lines().reduce((first, second) -> second).orElse("");
+        String[] total = last.trim().split("\\s+");
+        if (total.length != 3 || !total[0].equals("Total")) {
+            throw new IOException("no total in jcmd GC.class_histogram:\n" + histogram);
+        }
+        return Long.parseLong(total[2]);
+    }
+
     /** Everything the gateway wrote to stdout and stderr so far. */
     String output() throws IOException {
         return Files.readString(output, StandardCharsets.UTF_8);
