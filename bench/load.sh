@@ -11,8 +11,9 @@
 #   BENCH_DURATION=5        seconds per wrk run
 #   BENCH_PROMPTS=30        prompts for the "first chunk" median
 #   BENCH_STREAMS=5         1,000-chunk streams per target and round
-#   GATEWAY_JAVA_OPTS=      extra JVM options for the gateway only (e.g. -XX:StartFlightRecording=filename=gw.jfr);
-#                           empty = the launcher's defaults, which is what the targets are about
+#   GATEWAY_JAVA_OPTS=      JVM options for the gateway only (e.g. -XX:StartFlightRecording=filename=gw.jfr); empty =
+#                           the launcher's defaults, which is what the targets are about. Any JVM option replaces the
+#                           launcher's JVM defaults (add -XX:+UseSerialGC -Xms64m to keep them; see README)
 #   BENCH_RESULTS=          results file (default bench/results-<UTC date>.md; a run appends a section)
 #   BENCH_KEEP=1            keep the scratch directory (logs, raw wrk output) instead of deleting it
 #   BENCH_QUIET_WAIT=30     seconds to wait at the start for other work on the host to calm down (< 25% CPU)
