@@ -83,10 +83,10 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         } else if (hasBody) {
             RequestBodyInspector inspector = request.getAttribute(Authorization.BODY_INSPECTOR_ATTRIBUTE)
                     instanceof RequestBodyInspector set ? set : null;
-            RequestBodyPublisher publisher = new RequestBodyPublisher(request.getInputStream(),
-                    upstream.settings().maxRequestBody(), inspector, refusal -> bodyRefusal = refusal);
-            requestBody = publisher;
             long length = request.getContentLengthLong();
+            RequestBodyPublisher publisher = new RequestBodyPublisher(request.getInputStream(),
+                    upstream.settings().maxRequestBody(), length, inspector, refusal -> bodyRefusal = refusal);
+            requestBody = publisher;
             body = length >= 0 ? HttpRequest.BodyPublishers.fromPublisher(publisher, length)
                     : HttpRequest.BodyPublishers.fromPublisher(publisher);
         }
