@@ -20,6 +20,7 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 import javax.crypto.spec.SecretKeySpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -44,7 +45,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code credential}: {@code jwt} (HS256, a token already in the verified-token cache, the steady state of an
- *       SDK) or {@code app-token} (the static application token);
+ *       SDK); {@code -p credential=app-token} for the static application token;
+ *   <li>{@code audit}: {@code none}, or {@code log} (the default sink: a decision and a completed record per request,
+ *       hash-chained and written by the audit's own thread; the JDK logger's lines are dropped here, not printed).
+ *       With one benchmark thread producing faster than the writer writes, the queue fills and the request waits for
+ *       room ({@code audit-overflow=block}): the score is then the writer's sustained rate, not the request path's
+ *       cost (that is {@code AuditEnqueueCpuCost});
  *   <li>{@code request}: {@code health} ({@code GET /v1/health}: authentication, route policy), {@code fs-read}
  *       ({@code GET /v1/fs/file?path=...}: plus query parsing and fs-root confinement), {@code acp-prompt}
  *       ({@code POST /v1/acp/{id}} with a {@code session/prompt} body: plus reading and checking the JSON-RPC body
@@ -63,11 +69,17 @@ public class GateChainBenchmark {
     private static final String APP_TOKEN = "0123456789abcdef0123456789abcdef";
     private static final String SERVER_ID = "bench-server-1";
 
-    @Param({"jwt", "app-token"})
+    @Param({"jwt"})
     public String credential;
+
+    @Param({"none", "log"})
+    public String audit;
 
     @Param({"health", "fs-read", "acp-prompt"})
     public String request;
+
+    /** The audit log sink's logger; held strongly, java.util.logging keeps loggers only weakly. */
+    private static final Logger AUDIT_LOG = Logger.getLogger("dev.sandboxgate.audit");
 
     private SandboxAuthFilter filter;
     private InMemoryRequest template;
@@ -75,6 +87,7 @@ public class GateChainBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
+        AUDIT_LOG.setUseParentHandlers(false); // the records are written, then dropped: no console in the measurement
         filter = new SandboxAuthFilter();
         filter.init(new Config(initParams()));
         String bearer = credential.equals("jwt") ? jwt() : APP_TOKEN;
@@ -107,6 +120,7 @@ public class GateChainBenchmark {
         params.put("jwt-hmac-secret", SECRET);
         params.put("app-api-token", APP_TOKEN);
         params.put("fs-root", "/workspace");
+        params.put("audit-sinks", audit);
         return params;
     }
 
