@@ -7,7 +7,6 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The JVM settings {@code java -jar sandbox-gate-launcher.jar} runs the gateway with when nobody chose any. The JVM's
@@ -75,13 +74,12 @@ final class JvmDefaults {
         }
         Process gateway = new ProcessBuilder(command(Paths.get(System.getProperty("java.home")), jvmArguments, jar,
                 args)).inheritIO().start();
-        // A stop (Ctrl-C, SIGTERM) reaches this JVM: pass it on and wait until the gateway has shut down in order.
+        // A stop (Ctrl-C, SIGTERM) reaches this JVM: pass it on and wait, without a limit of our own, until the gateway
+        // has shut down in order (its drain takes up to shutdown-grace, its audit queue up to audit-drain-timeout).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.destroy();
             try {
-                if (!gateway.waitFor(15, TimeUnit.SECONDS)) {
-                    gateway.destroyForcibly();
-                }
+                gateway.waitFor();
             } catch (InterruptedException e) {
                 gateway.destroyForcibly();
             }
