@@ -170,7 +170,11 @@ public class GateChainBenchmark {
     }
 
     /** The filter's init-params, as {@code web.xml} would give them. */
-    private record Config(Map<String, String> params) implements FilterConfig {
+    private record Config(Map<String, String> params, ServletContext context) implements FilterConfig {
+        Config(Map<String, String> params) {
+            this(params, Unsupported.contextWithAttributes());
+        }
+
         @Override
         public String getFilterName() {
             return "SandboxAuthFilter";
@@ -178,7 +182,7 @@ public class GateChainBenchmark {
 
         @Override
         public ServletContext getServletContext() {
-            return Unsupported.of(ServletContext.class);
+            return context;
         }
 
         @Override

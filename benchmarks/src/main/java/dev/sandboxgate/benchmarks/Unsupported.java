@@ -1,6 +1,9 @@
 package dev.sandboxgate.benchmarks;
 
+import jakarta.servlet.ServletContext;
 import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The base of the in-memory request and response: every method they do not override fails, naming itself, so a
@@ -8,6 +11,19 @@ import java.lang.reflect.Proxy;
  */
 final class Unsupported {
     private Unsupported() {
+    }
+
+    /** A servlet context that holds attributes (what a filter's init keeps in it) and nothing else. */
+    static ServletContext contextWithAttributes() {
+        Map<String, Object> attributes = new ConcurrentHashMap<>();
+        ServletContext unsupported = of(ServletContext.class);
+        return (ServletContext) Proxy.newProxyInstance(ServletContext.class.getClassLoader(),
+                new Class<?>[] {ServletContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getAttribute" -> attributes.get((String) args[0]);
+                    case "setAttribute" -> attributes.put((String) args[0], args[1]);
+                    case "removeAttribute" -> attributes.remove((String) args[0]);
+                    default -> method.invoke(unsupported, args);
+                });
     }
 
     static <T> T of(Class<T> type) {
