@@ -146,7 +146,7 @@ APP_TOKEN=$(token)
 # a browser would; the app token stays configured, as in the sample's web.xml.
 JWT_SECRET=$(token)$(token)
 # One caller sends everything: the rate limiter runs (every bucket is consulted) but in allow mode, far above the load.
-ALLOW_ALL="default=1000000000/1s; acp.send=1000000000/1s; unauthenticated=1000000000/1s"
+ALLOW_ALL="default=100000000/1s; acp.send=100000000/1s; unauthenticated=100000000/1s"
 JWT=$(JWT_SECRET="$JWT_SECRET" node -e '
   const crypto = require("crypto");
   const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
