@@ -11,8 +11,9 @@
 #   BENCH_DURATION=5        seconds per wrk run
 #   BENCH_PROMPTS=30        prompts for the "first chunk" median
 #   BENCH_STREAMS=5         1,000-chunk streams per target and round
-#   GATEWAY_JAVA_OPTS=      extra JVM options for the gateway only (e.g. -XX:StartFlightRecording=filename=gw.jfr);
-#                           empty = the launcher's defaults, which is what the targets are about
+#   GATEWAY_JAVA_OPTS=      JVM options for the gateway only (e.g. -XX:StartFlightRecording=filename=gw.jfr); empty =
+#                           the launcher's defaults, which is what the targets are about. Any JVM option replaces the
+#                           launcher's JVM defaults (add -XX:+UseSerialGC -Xms64m to keep them; see README)
 #   BENCH_RESULTS=          results file (default bench/results-<UTC date>.md; a run appends a section)
 #   BENCH_KEEP=1            keep the scratch directory (logs, raw wrk output) instead of deleting it
 #   BENCH_QUIET_WAIT=30     seconds to wait at the start for other work on the host to calm down (< 25% CPU)
@@ -141,6 +142,18 @@ read -r RUN_BUSY0 RUN_TOTAL0 < <(cpu_jiffies)
 
 SANDBOX_TOKEN=$(token)
 APP_TOKEN=$(token)
+# The gateway's callers present a user's JWT (HS256, verified once, then from the verified-token cache), as an SDK in
+# a browser would; the app token stays configured, as in the sample's web.xml.
+JWT_SECRET=$(token)$(token)
+# One caller sends everything: the rate limiter runs (every bucket is consulted) but in allow mode, far above the load.
+ALLOW_ALL="default=100000000/1s; acp.send=100000000/1s; unauthenticated=100000000/1s"
+JWT=$(JWT_SECRET="$JWT_SECRET" node -e '
+  const crypto = require("crypto");
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = part({ alg: "HS256", typ: "JWT" }) + "." +
+    part({ sub: "bench-user", workspaceId: "bench", role: "owner", iat: now, exp: now + 3600 });
+  console.log(unsigned + "." + crypto.createHmac("sha256", process.env.JWT_SECRET).update(unsigned).digest("base64url"));')
 SANDBOX_PORT=$(free_port)
 GATEWAY_PORT=$(free_port)
 PEER_PORT=$(free_port)
@@ -168,9 +181,9 @@ log "starting the gateway (launcher jar, default settings${GATEWAY_JAVA_OPTS:+, 
 # benchmark's files live in the scratch directory, so that is the root. One caller sends everything, so the rate limits
 # and stream caps (which would refuse it) are off: this measures the relay. Everything else is the launcher's default.
 SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" SANDBOX_TOKEN="$SANDBOX_TOKEN" APP_API_TOKEN="$APP_TOKEN" \
-  SANDBOX_FS_ROOT="$WORK/files" PORT="$GATEWAY_PORT" HOST=127.0.0.1 \
-  RATE_LIMITS=off MAX_STREAMS_PER_SUBJECT=0 MAX_STREAMS_PER_WORKSPACE=0 MAX_ACP_POSTS_PER_SUBJECT=0 \
-  MAX_ACP_POSTS_PER_WORKSPACE=0 \
+  JWT_HS256_SECRET="$JWT_SECRET" SANDBOX_FS_ROOT="$WORK/files" PORT="$GATEWAY_PORT" HOST=127.0.0.1 \
+  RATE_LIMITS="$ALLOW_ALL" MAX_STREAMS_PER_SUBJECT=100000 MAX_STREAMS_PER_WORKSPACE=100000 \
+  MAX_ACP_POSTS_PER_SUBJECT=100000 MAX_ACP_POSTS_PER_WORKSPACE=100000 \
   java $GATEWAY_JAVA_OPTS -jar "$WORK/gateway/sandbox-gate-launcher.jar" >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 PIDS+=("$GATEWAY_PID")
@@ -182,7 +195,7 @@ SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" SANDBOX_TOKEN="$SANDBOX_TOKEN" PORT
 PEER_PID=$!
 PIDS+=("$PEER_PID")
 
-await_healthy gateway "$GATEWAY_PID" "http://127.0.0.1:$GATEWAY_PORT/sandbox/bench/v1/health" "$APP_TOKEN"
+await_healthy gateway "$GATEWAY_PID" "http://127.0.0.1:$GATEWAY_PORT/sandbox/bench/v1/health" "$JWT"
 await_healthy jetty-proxy "$PEER_PID" "http://127.0.0.1:$PEER_PORT/sandbox/bench/v1/health" "$APP_TOKEN"
 log "all three answer /v1/health"
 
@@ -193,7 +206,24 @@ base_url() {
     jetty-proxy) echo "http://127.0.0.1:$PEER_PORT/sandbox/bench" ;;
   esac
 }
-bearer() { if [[ $1 == direct ]]; then echo "$SANDBOX_TOKEN"; else echo "$APP_TOKEN"; fi; }
+bearer() {
+  case $1 in
+    direct) echo "$SANDBOX_TOKEN" ;;
+    gateway) echo "$JWT" ;;
+    jetty-proxy) echo "$APP_TOKEN" ;; # the peer checks no credential; it replaces it with the sandbox's token
+  esac
+}
+
+# "time VmRSS VmHWM threads" (KiB) of a server: the process and the JVM it started, if any. Started without JVM
+# options, the launcher runs the gateway in a second JVM with its JVM defaults and waits for it: both count.
+proc_status() { # time pid
+  local pids=("$2")
+  mapfile -t -O 1 pids < <(pgrep -P "$2" -x java 2>/dev/null)
+  local files=()
+  for pid in "${pids[@]}"; do files+=("/proc/$pid/status"); done
+  awk -v t="$1" '/^VmRSS:/{r+=$2} /^VmHWM:/{h+=$2} /^Threads:/{n+=$2} END{if (r) print t, r, h, n}' "${files[@]}" \
+    2>/dev/null || true
+}
 
 # RSS (VmRSS, VmHWM, KiB) and live threads of each server, every 200 ms, for the whole run.
 sample_proc() {
@@ -202,8 +232,7 @@ sample_proc() {
     local now
     now=$(date +%s.%N)
     for entry in "gateway:$GATEWAY_PID" "jetty-proxy:$PEER_PID" "sandbox:$SANDBOX_PID"; do
-      awk -v t="$now" '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} /^Threads:/{n=$2} END{if (r) print t, r, h, n}' \
-        "/proc/${entry#*:}/status" >>"$WORK/proc-${entry%%:*}.txt" 2>/dev/null || true
+      proc_status "$now" "${entry#*:}" >>"$WORK/proc-${entry%%:*}.txt"
     done
     sleep 0.2
   done
@@ -262,8 +291,7 @@ kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null || true
 SAMPLER_PID=
 # Final reading, VmHWM included (the kernel's own peak, which 200 ms sampling could miss).
 for entry in "gateway:$GATEWAY_PID" "jetty-proxy:$PEER_PID" "sandbox:$SANDBOX_PID"; do
-  awk -v t="$(date +%s.%N)" '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} /^Threads:/{n=$2} END{if (r) print t, r, h, n}' \
-    "/proc/${entry#*:}/status" >>"$WORK/proc-${entry%%:*}.txt" 2>/dev/null || true
+  proc_status "$(date +%s.%N)" "${entry#*:}" >>"$WORK/proc-${entry%%:*}.txt"
 done
 ELAPSED=$(($(date +%s) - STARTED))
 log "measurements done in ${ELAPSED}s"
@@ -290,7 +318,7 @@ done
   echo "- machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1); memory: $(free -h | awk '/^Mem:/{print $2 " total, " $7 " available"}')"
   echo "- software: $("$AGENT_BIN" --version 2>&1 | head -1); $(java -version 2>&1 | head -1); node $(node -v); wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'); Jetty 12.1.14 (gateway launcher and peer)"
   echo "- build: sample-war/target of $(date -u -r sample-war/target/sandbox-gate.war '+%Y-%m-%d %H:%M UTC'), repository at $(git rev-parse --short HEAD 2>/dev/null || echo '?')$([[ -n $(git status --porcelain -- filter jaxrs-proxy sample-war 2>/dev/null) ]] && echo ' with uncommitted changes in filter/, jaxrs-proxy/ or sample-war/')"
-  echo "- gateway: launcher jar, default settings (SANDBOX_URL, SANDBOX_TOKEN, APP_API_TOKEN, PORT), JVM options: ${GATEWAY_JAVA_OPTS:-none}; the WAR's chain as built (web.xml defaults), callers authenticated by APP_API_TOKEN, SANDBOX_FS_ROOT = the scratch directory, RATE_LIMITS=off and no stream caps"
+  echo "- gateway: launcher jar, default settings (SANDBOX_URL, SANDBOX_TOKEN, APP_API_TOKEN, PORT), JVM options: ${GATEWAY_JAVA_OPTS:-none}; the WAR's chain as built (web.xml defaults), callers authenticated by a user's HS256 JWT (JWT_HS256_SECRET; verified-token cache on, its default), SANDBOX_FS_ROOT = the scratch directory, rate limits in allow mode (RATE_LIMITS=$ALLOW_ALL, stream and ACP caps 100000), audit trail to the log sink (the default; its JSON lines in the gateway's standard output, a file here)"
   echo "- jetty-proxy: Jetty 12 AsyncProxyServlet.Transparent (bench/src/main/java/dev/sandboxgate/bench/JettyProxyPeer.java): timeout=0, idleTimeout=5m, output aggregation 0, sandbox token swapped in, no JVM options"
   echo "- host noise: $BUSY_BEFORE% CPU busy just before the run (load average $LOAD_START); CPU used by processes other than this run's during the run: $FOREIGN. Anything else running skews all three targets; the interleaving only cancels slow drift"
   echo "- all on one host over loopback: wrk and the node client, the gateway, the peer and the sandbox share the CPUs"

@@ -8,10 +8,6 @@ import dev.sandboxgate.filter.Settings;
 import dev.sandboxgate.filter.Stage;
 import dev.sandboxgate.filter.WorkspaceRole;
 import dev.sandboxgate.filter.authz.Authorization;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
-import java.lang.reflect.Proxy;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -58,18 +54,13 @@ public class AuthorizationBenchmark {
         Map<String, String> params = Map.of("fs-root", "/workspace");
         stage = Authorization.stage(Settings.of("benchmark", params::get, name -> null, name -> null));
         SandboxPrincipal member = new SandboxPrincipal("alice", "jwt", Map.of("ws_1", WorkspaceRole.MEMBER), null);
-        String uri;
-        String query = null;
-        switch (request) {
-            case "health" -> uri = "/sandbox/ws_1/v1/health";
-            case "fs-read" -> {
-                uri = "/sandbox/ws_1/v1/fs/file";
-                query = "path=/workspace/src/main/App.java";
-            }
-            case "acp-stream" -> uri = "/sandbox/ws_1/v1/acp/sdk-mock-1a2b3c";
+        String pathAndQuery = switch (request) {
+            case "health" -> "/ws_1/v1/health";
+            case "fs-read" -> "/ws_1/v1/fs/file?path=/workspace/src/main/App.java";
+            case "acp-stream" -> "/ws_1/v1/acp/sdk-mock-1a2b3c";
             default -> throw new IllegalArgumentException(request);
-        }
-        exchange = BenchmarkExchanges.authenticated(new GetRequest(uri, query), member);
+        };
+        exchange = BenchmarkExchanges.authenticated(InMemoryRequest.of("GET", pathAndQuery, Map.of(), null), member);
         Refusal refusal = stage.apply(exchange); // binds the ACP server id to ws_1, as its first stream would
         if (refusal != null) {
             throw new IllegalStateException("the benchmark request is refused: " + refusal.detail());
@@ -79,59 +70,5 @@ public class AuthorizationBenchmark {
     @Benchmark
     public Refusal decide() {
         return stage.apply(exchange);
-    }
-
-    /** A GET under the mount {@code /sandbox}: what the stage reads of a request, and its attributes. */
-    static final class GetRequest extends HttpServletRequestWrapper {
-        private final String uri;
-        private final String query;
-        private final Map<String, Object> attributes = new HashMap<>();
-
-        GetRequest(String uri, String query) {
-            super((HttpServletRequest) Proxy.newProxyInstance(HttpServletRequest.class.getClassLoader(),
-                    new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> null));
-            this.uri = uri;
-            this.query = query;
-        }
-
-        @Override
-        public String getMethod() {
-            return "GET";
-        }
-
-        @Override
-        public String getRequestURI() {
-            return uri;
-        }
-
-        @Override
-        public String getContextPath() {
-            return "";
-        }
-
-        @Override
-        public String getServletPath() {
-            return "/sandbox";
-        }
-
-        @Override
-        public String getQueryString() {
-            return query;
-        }
-
-        @Override
-        public String getHeader(String name) {
-            return null;
-        }
-
-        @Override
-        public void setAttribute(String name, Object value) {
-            attributes.put(name, value);
-        }
-
-        @Override
-        public Object getAttribute(String name) {
-            return attributes.get(name);
-        }
     }
 }

@@ -83,18 +83,18 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         } else if (hasBody) {
             RequestBodyInspector inspector = request.getAttribute(Authorization.BODY_INSPECTOR_ATTRIBUTE)
                     instanceof RequestBodyInspector set ? set : null;
-            RequestBodyPublisher publisher = new RequestBodyPublisher(request.getInputStream(),
-                    upstream.settings().maxRequestBody(), inspector, refusal -> bodyRefusal = refusal);
-            requestBody = publisher;
             long length = request.getContentLengthLong();
+            RequestBodyPublisher publisher = new RequestBodyPublisher(request.getInputStream(),
+                    upstream.settings().maxRequestBody(), length, inspector, refusal -> bodyRefusal = refusal);
+            requestBody = publisher;
             body = length >= 0 ? HttpRequest.BodyPublishers.fromPublisher(publisher, length)
                     : HttpRequest.BodyPublishers.fromPublisher(publisher);
         }
         upstream.register(this);
         gate.onDrain(this::drain);
         gate.upstreamSent();
-        CompletableFuture<HttpResponse<Void>> sent = upstream.client()
-                .sendAsync(upstreamRequest.method(request.getMethod(), body).build(), this);
+        CompletableFuture<HttpResponse<Void>> sent =
+                upstream.sendAsync(upstreamRequest.method(request.getMethod(), body).build(), this);
         pending = sent;
         sent.whenComplete((ignored, failure) -> {
             if (failure != null) {
@@ -323,27 +323,39 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
 
     private void complete() {
         upstream.unregister(this);
+        // Read before completing: once complete, the container may recycle the response at any moment, and Jetty
+        // then answers getStatus() with an IllegalStateException (a third of all proxied requests under load).
+        int status = statusOrUnknown();
         try {
             async.complete();
         } catch (IllegalStateException alreadyCompleted) {
             // the container completed it first (client gone, timeout)
         }
-        reportEnd();
+        reportEnd(status);
     }
 
-    /** Tells the gate how the exchange ended (the first report counts): stages release slots, audit records it. */
+    private int statusOrUnknown() {
+        try {
+            return response.getStatus();
+        } catch (IllegalStateException recycled) {
+            return -1; // the container completed the exchange already; onComplete reports its end
+        }
+    }
+
     private void reportEnd() {
+        reportEnd(statusOrUnknown());
+    }
+
+    /**
+     * Tells the gate how the exchange ended (the first report counts): stages release slots, audit records it.
+     * {@code status} -1: unknown, the container completed the exchange and onComplete reported it.
+     */
+    private void reportEnd(int status) {
         if (countedAsStream.compareAndSet(true, false)) {
             OPEN_SSE_STREAMS.decrementAndGet();
         }
-        if (gate.hasEnded()) {
+        if (gate.hasEnded() || status < 0) {
             return; // reported already, e.g. by onComplete while async.complete() ran on this thread
-        }
-        int status;
-        try {
-            status = response.getStatus();
-        } catch (IllegalStateException recycled) {
-            return; // the container completed the exchange, and onComplete reported its end
         }
         RequestBodyPublisher body = requestBody;
         long in = body != null ? body.bytesRead() : Math.max(inspectedBodyLength, 0);

@@ -1,7 +1,10 @@
 package dev.sandboxgate.proxy;
 
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,6 +25,9 @@ final class Upstream implements AutoCloseable {
     /** How much of an ordinary response body the gateway holds before it stops reading the upstream. */
     static final long RESPONSE_WINDOW = 256 * 1024;
 
+    /** Set while a thread is inside {@link #sendAsync}. */
+    private static final ThreadLocal<Boolean> SENDING = new ThreadLocal<>();
+
     private final ProxySettings settings;
     private final HeaderPolicy headerPolicy;
     private final ExecutorService callbacks;
@@ -40,13 +46,35 @@ final class Upstream implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .proxy(HttpClient.Builder.NO_PROXY)
                 .connectTimeout(settings.connectTimeout())
-                .executor(callbacks)
+                .executor(this::execute)
                 .build();
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
         if (ForkJoinPool.getCommonPoolParallelism() < 2) {
             LOG.log(System.Logger.Level.WARNING, "the common ForkJoinPool has parallelism {0}: the JDK HTTP client "
                     + "then starts a thread per proxied request. Start the JVM with "
                     + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2", ForkJoinPool.getCommonPoolParallelism());
+        }
+    }
+
+    /**
+     * Sends {@code request}. The client's first steps (taking a pooled connection, writing the request) run on the
+     * calling thread, not as a task for the callback pool: one thread hand-off less per request. Everything the
+     * client schedules later (response headers and body, demand from the client) goes through the pool as before.
+     */
+    <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+        SENDING.set(Boolean.TRUE);
+        try {
+            return client.sendAsync(request, handler);
+        } finally {
+            SENDING.remove();
+        }
+    }
+
+    private void execute(Runnable task) {
+        if (SENDING.get() != null) {
+            task.run();
+        } else {
+            callbacks.execute(task);
         }
     }
 

@@ -30,7 +30,13 @@ public final class Launcher {
             System.setProperty(COMMON_POOL_PARALLELISM, Integer.toString(
                     Math.max(2, Runtime.getRuntime().availableProcessors())));
         }
+        // Only now: the relaunch uses CompletableFuture, whose first use sizes the common pool for good.
         Path self = Paths.get(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        int relaunched = JvmDefaults.relaunchIfWanted(self, args);
+        if (relaunched >= 0) {
+            System.exit(relaunched);
+            return;
+        }
         Path launcherDir = self.getParent();
         List<URL> classPath = new ArrayList<>();
         classPath.add(self.toUri().toURL());

@@ -34,6 +34,7 @@ class ConcurrentStreamsIT {
                      List.of("-DMAX_STREAMS_PER_SUBJECT=0", "-DMAX_STREAMS_PER_WORKSPACE=0", "-DRATE_LIMITS=off"))) {
             AcpClient acp = new AcpClient(gateway.baseUrl("ws_streams"), APP_TOKEN);
             String sessionId = acp.startSession("streams-it");
+            long liveHeapBefore = gateway.liveHeapBytes();
 
             HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(4)).build();
             CountDownLatch opened = new CountDownLatch(STREAMS);
@@ -67,6 +68,7 @@ class ConcurrentStreamsIT {
             acp.prompt("streams-it", sessionId, "chunks=" + CHUNKS);
             boolean delivered = allChunks.await(120, TimeUnit.SECONDS);
             int threadsAfterDelivery = gateway.liveThreads();
+            long heapPerStream = (gateway.liveHeapBytes() - liveHeapBefore) / STREAMS;
 
             assertThat(IntStream.range(0, STREAMS).filter(i -> chunksPerStream.get(i).get() != CHUNKS).count())
                     .as("streams that did not receive exactly %d chunks", CHUNKS).isZero();
@@ -75,6 +77,8 @@ class ConcurrentStreamsIT {
                     threadsWithStreamsOpen, STREAMS, threadsAfterDelivery);
             assertThat(threadsWithStreamsOpen).isLessThan(300);
             assertThat(threadsAfterDelivery).isLessThan(300);
+            System.out.printf("gateway live heap per open stream: %d bytes%n", heapPerStream);
+            assertThat(heapPerStream).as("live heap per open event stream, bytes").isLessThanOrEqualTo(64 * 1024);
             streams.forEach(s -> s.cancel(true));
             assertThat(gateway.output()).doesNotContain(sandbox.token());
         }

@@ -116,14 +116,45 @@ final class GatewayProcess implements AutoCloseable {
         return process.waitFor(seconds, TimeUnit.SECONDS);
     }
 
-    /** Live threads of the gateway JVM, all of them (container, client, GC, compiler), from /proc. */
+    /**
+     * The JVM that serves requests: the launcher's own when it was given JVM options, else the second JVM it starts
+     * with its own JVM defaults (a child whose command is {@code java}).
+     */
+    ProcessHandle servingJvm() {
+        return process.toHandle().children()
+                .filter(child -> child.info().command().map(command -> command.endsWith("/java")).orElse(false))
+                .findFirst().orElse(process.toHandle());
+    }
+
+    /** Live threads of the serving JVM, all of them (container, client, GC, compiler), from /proc. */
     int liveThreads() throws IOException {
-        for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(process.pid()), "status"))) {
+        long pid = servingJvm().pid();
+        for (String line : Files.readAllLines(Paths.get("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("Threads:")) {
                 return Integer.parseInt(line.substring("Threads:".length()).trim());
             }
         }
-        throw new IOException("no Threads: line for pid " + process.pid());
+        throw new IOException("no Threads: line for pid " + pid);
+    }
+
+    /**
+     * Bytes of live objects in the serving JVM's heap: {@code jcmd GC.class_histogram} collects the garbage first,
+     * then counts what is left.
+     */
+    long liveHeapBytes() throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(servingJvm().pid()), "GC.class_histogram").redirectErrorStream(true).start();
+        String histogram = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+            throw new IOException("jcmd GC.class_histogram failed:\n" + histogram);
+        }
+        // The last line: "Total <instances> <bytes>"
+        String last = histogram.strip().lines().reduce((first, second) -> second).orElse("");
+        String[] total = last.trim().split("\\s+");
+        if (total.length != 3 || !total[0].equals("Total")) {
+            throw new IOException("no total in jcmd GC.class_histogram:\n" + histogram);
+        }
+        return Long.parseLong(total[2]);
     }
 
     /** Everything the gateway wrote to stdout and stderr so far. */

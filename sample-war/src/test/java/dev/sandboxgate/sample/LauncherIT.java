@@ -101,6 +101,30 @@ class LauncherIT {
         }
     }
 
+    /** {@code java -jar} alone runs the gateway with the launcher's JVM defaults; a stop ends that JVM too. */
+    @Test
+    void runsTheGatewayWithItsJvmDefaultsWhenGivenNoJvmOptions() throws Exception {
+        ProcessHandle serving;
+        try (GatewayProcess launcher = GatewayProcess.start(Map.of(), List.of())) {
+            serving = launcher.servingJvm();
+            assertThat(serving.pid()).as("a second JVM serves").isNotEqualTo(launcher.pid());
+            assertThat(serving.info().arguments().map(List::of).orElseThrow())
+                    .contains("-XX:+UseSerialGC", "-Xms64m");
+            // The second JVM sizes the common pool before anything uses it (else: a thread per proxied request).
+            assertThat(launcher.output()).doesNotContain("the common ForkJoinPool has parallelism");
+        }
+        serving.onExit().get(20, TimeUnit.SECONDS);
+        assertThat(serving.isAlive()).isFalse();
+    }
+
+    /** Whoever gives a JVM option has chosen the JVM's settings: the gateway runs in the JVM as started. */
+    @Test
+    void runsTheGatewayInTheJvmAsStartedWhenGivenJvmOptions() throws Exception {
+        try (GatewayProcess launcher = GatewayProcess.start(Map.of(), List.of("-Xmx256m"))) {
+            assertThat(launcher.servingJvm().pid()).isEqualTo(launcher.pid());
+        }
+    }
+
     /** Regression: a generated token starting with '-' was taken by the sandbox's CLI for an option. */
     @Test
     void startsTheLocalSandboxWhateverItsTokenLooksLike() throws Exception {
