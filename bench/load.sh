@@ -206,6 +206,13 @@ base_url() {
     jetty-proxy) echo "http://127.0.0.1:$PEER_PORT/sandbox/bench" ;;
   esac
 }
+server_pid() {
+  case $1 in
+    direct) echo "$SANDBOX_PID" ;;
+    gateway) echo "$GATEWAY_PID" ;;
+    jetty-proxy) echo "$PEER_PID" ;;
+  esac
+}
 bearer() {
   case $1 in
     direct) echo "$SANDBOX_TOKEN" ;;
@@ -278,7 +285,13 @@ done
 
 for ((round = 1; round <= ROUNDS; round++)); do
   log "round $round/$ROUNDS: GET /v1/health, 32 connections, ${DURATION}s each"
-  for t in "${TARGETS[@]}"; do health "$t" 32 "$DURATION" "$WORK/raw/health32.$t.$round"; done
+  for t in "${TARGETS[@]}"; do
+    # CPU of the server under test (ticks), around the run: the cost per request, which the host's noise moves less
+    # than throughput. For direct that is the sandbox; for a proxy its own process (the sandbox's share is the same).
+    pid=$(server_pid "$t"); ticks0=$(proc_ticks "$pid")
+    health "$t" 32 "$DURATION" "$WORK/raw/health32.$t.$round"
+    echo "$(($(proc_ticks "$pid") - ticks0)) $(getconf CLK_TCK)" >"$WORK/raw/cpu-health32.$t.$round"
+  done
   log "round $round/$ROUNDS: GET /v1/health, 1 connection, ${DURATION}s each"
   for t in "${TARGETS[@]}"; do health "$t" 1 "$DURATION" "$WORK/raw/health1.$t.$round"; done
   log "round $round/$ROUNDS: PUT 64 KiB /v1/fs/file, 32 connections, ${DURATION}s each"

@@ -142,6 +142,22 @@ ratioRow("prompt → first streamed chunk, median", series((t, r) => acpRuns[t][
   }
 }
 
+// ---- CPU per request ----
+// CPU ticks the server under test spent during each health32 run (raw/cpu-health32.<target>.<round>: "ticks hz"),
+// over the requests wrk completed: direct is the sandbox's cost, a proxy's is its own on top of that.
+function cpuPerRequestUs(t, r) {
+  const [ticks, hz] = raw("cpu-health32", t, r).trim().split(" ").map(Number);
+  const requests = wrk(raw("health32", t, r)).requests;
+  return ticks >= 0 && hz > 0 && requests > 0 ? (ticks / hz) * 1e6 / requests : null;
+}
+const cpu = series(cpuPerRequestUs);
+const cpuCell = (t) => {
+  const perRound = cpu[t].filter((x) => x !== null);
+  return perRound.length ? `${fmt(mean(perRound), 0)} µs (${perRound.map((x) => fmt(x, 0)).join(", ")})` : "n/a";
+};
+rows.push(["CPU per request of the server under test, GET /v1/health c=32 (per round)",
+  `${cpuCell("direct")} (the sandbox)`, cpuCell("gateway"), cpuCell("jetty-proxy"), "—", "—"]);
+
 // ---- memory and threads ----
 function proc(target) {
   const file = join(work, `proc-${target}.txt`);
