@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.util.ClassMatcher;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -96,6 +97,10 @@ final class EmbeddedGateway {
         WebAppContext webapp = new WebAppContext();
         webapp.setContextPath("/");
         webapp.setWar(settings.war().toString());
+        // The WAR carries slf4j-api for other containers. Here its copy would find the launcher's Jetty logging
+        // provider on the class path, fail to load it (Jetty hides its classes from webapps) and drop every log of
+        // the WAR's libraries (HikariCP, Lettuce). Sharing the launcher's slf4j-api sends them to Jetty's logging.
+        webapp.addProtectedClassMatcher(new ClassMatcher("org.slf4j."));
         // A gateway whose configuration is invalid must not start at all (fail closed).
         webapp.setThrowUnavailableOnStartupException(true);
         webapp.setErrorHandler(ContainerErrors.forWebapp());

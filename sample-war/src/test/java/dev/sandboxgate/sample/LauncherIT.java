@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's run command on a fresh machine: with nothing configured, the launcher starts a local Sandbox Agent,
@@ -115,6 +116,24 @@ class LauncherIT {
         }
         serving.onExit().get(20, TimeUnit.SECONDS);
         assertThat(serving.isAlive()).isFalse();
+    }
+
+    /**
+     * Regression: the WAR's slf4j-api found the launcher's Jetty logging provider, could not load it (Jetty hides its
+     * classes from webapps) and dropped every log line of the WAR's libraries. HikariCP (the audit's H2 pool) logs
+     * its start at INFO: that line must reach the launcher's output.
+     */
+    @Test
+    void logsOfTheWarsLibrariesReachTheLaunchersOutput(@TempDir Path dir) throws Exception {
+        Map<String, String> env = Map.of("AUDIT_SINKS", "jdbc", "AUDIT_JDBC_URL", "jdbc:h2:file:" + dir.resolve("audit"));
+        try (GatewayProcess launcher = GatewayProcess.start(env, List.of())) {
+            String output = "";
+            for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                 !output.contains("Start completed") && System.nanoTime() < deadline; Thread.sleep(100)) {
+                output = launcher.output();
+            }
+            assertThat(output).contains("Start completed").doesNotContain("SLF4J(E)").doesNotContain("NOP");
+        }
     }
 
     /** Whoever gives a JVM option has chosen the JVM's settings: the gateway runs in the JVM as started. */
