@@ -16,9 +16,8 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The filter and proxy jars on their own: an application that only drops them into {@code WEB-INF/lib} gets the
@@ -31,19 +30,8 @@ class WebFragmentsIT {
     private static final String WEB_XML_TOKEN = "fragments-web-xml-token-9d0e";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static SandboxAgentServer sandbox;
-
-    @BeforeAll
-    static void startSandbox() throws Exception {
-        sandbox = SandboxAgentServer.start();
-    }
-
-    @AfterAll
-    static void stopSandbox() throws Exception {
-        if (sandbox != null) {
-            sandbox.close();
-        }
-    }
+    @RegisterExtension
+    static final PerClass<SandboxAgentServer> sandbox = PerClass.start(SandboxAgentServer::start);
 
     @Test
     void aWarWithoutWebXmlGetsTheGatewayFromTheJarsFragments() throws Exception {
@@ -100,7 +88,7 @@ class WebFragmentsIT {
     }
 
     private static GatewayProcess start(Path war) throws IOException, InterruptedException {
-        return GatewayProcess.start(Map.of("SANDBOX_URL", sandbox.url(), "SANDBOX_TOKEN", sandbox.token(),
+        return GatewayProcess.start(Map.of("SANDBOX_URL", sandbox.get().url(), "SANDBOX_TOKEN", sandbox.get().token(),
                 "APP_API_TOKEN", ENV_TOKEN), List.of("-Dsandboxgate.war=" + war));
     }
 
