@@ -59,6 +59,23 @@ class JndiDataSourceTest {
     }
 
     @Test
+    void auditJdbcTableNamesTheTableTheSinkCreatesAndWritesTo() throws Exception {
+        AuditTrail trail = AuditTrail.configure(settings(Map.of("audit-sinks", "jdbc", "audit-node", "renamed",
+                "audit-jdbc-table", "audit_renamed")));
+        trail.close();
+
+        try (Connection connection = DriverManager.getConnection(URL);
+             Statement sql = connection.createStatement();
+             ResultSet row = sql.executeQuery("SELECT event FROM audit_renamed WHERE node = 'renamed'")) {
+            assertThat(row.next()).isTrue();
+            assertThat(row.getString(1)).isEqualTo("chain-start");
+        }
+        assertThatThrownBy(() -> AuditTrail.configure(settings(Map.of("audit-sinks", "jdbc",
+                "audit-jdbc-table", "audit; DROP TABLE audit_renamed"))))
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("audit-jdbc-table");
+    }
+
+    @Test
     void aDataSourceNameThatDoesNotResolveStopsDeployment() {
         assertThatThrownBy(() -> AuditTrail.configure(settings(Map.of("audit-sinks", "jdbc",
                 "audit-datasource", "java:comp/env/jdbc/missing"))))

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sandboxgate.filter.ConfigurationException;
 import dev.sandboxgate.filter.Settings;
 import java.sql.Connection;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.h2.jdbcx.JdbcDataSource;
@@ -49,5 +50,19 @@ class DatabaseTest {
     void withoutANamingServiceTheJndiNameStopsDeployment() {
         assertThatThrownBy(() -> Database.from(settings(Map.of("x-datasource", NAME)), "x"))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("'x-datasource'");
+    }
+
+    @Test
+    void aScriptsTableTakesTheGivenNameWhichMustBeAPlainIdentifier() throws Exception {
+        Class<?> audit = Class.forName("dev.sandboxgate.filter.audit.AuditTrail");
+        List<String> renamed = Database.script(audit, "schema.sql", "sandbox_audit", "audit_2026");
+        assertThat(renamed).isNotEmpty().noneMatch(sql -> sql.contains("sandbox_audit") || sql.contains("--"));
+        assertThat(renamed.get(0)).startsWith("CREATE TABLE IF NOT EXISTS audit_2026 (");
+        assertThat(renamed).contains("CREATE INDEX IF NOT EXISTS audit_2026_ts ON audit_2026 (ts)");
+
+        for (String unsafe : List.of("audit; DROP TABLE users", "audit--", "\"audit\"", "1audit", "")) {
+            assertThatThrownBy(() -> Database.script(audit, "schema.sql", "sandbox_audit", unsafe))
+                    .as(unsafe).isInstanceOf(IllegalArgumentException.class);
+        }
     }
 }
