@@ -16,99 +16,11 @@
 import { performance } from "node:perf_hooks";
 import { randomBytes, randomInt, createHash } from "node:crypto";
 import path from "node:path";
-import { format } from "node:util";
 import { SandboxAgent, SandboxAgentError } from "sandbox-agent";
+import { runFlow, step } from "./flow.mjs";
 
-const OVERALL_TIMEOUT_MS = 60_000;
 const CHUNKS = 5;
 const DELAY_MS = 300;
-
-// ---------------------------------------------------------------- arguments
-function parseArgs(argv) {
-  const out = { fsRoot: "/tmp/sandbox-gate-e2e", minGapMs: 250, expectUnauthorized: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`missing value for ${a}`);
-      return argv[++i];
-    };
-    switch (a) {
-      case "--base-url": out.baseUrl = val(); break;
-      case "--token": out.token = val(); break;
-      case "--fs-root": out.fsRoot = val(); break;
-      case "--min-gap-ms": out.minGapMs = Number(val()); break;
-      case "--expect-unauthorized": out.expectUnauthorized = true; break;
-      default: throw new Error(`unknown argument ${a}`);
-    }
-  }
-  if (!out.token && process.env.SANDBOX_GATE_E2E_TOKEN) out.token = process.env.SANDBOX_GATE_E2E_TOKEN;
-  if (!out.baseUrl) throw new Error("--base-url is required");
-  if (!out.token) throw new Error("--token (or SANDBOX_GATE_E2E_TOKEN) is required");
-  if (!path.isAbsolute(out.fsRoot)) out.fsRoot = path.resolve(out.fsRoot);
-  if (!Number.isFinite(out.minGapMs)) throw new Error("--min-gap-ms must be a number");
-  return out;
-}
-
-let failed = false; // any step failed
-let secret = null; // scrubbed from everything we print
-function scrub(s) {
-  s = String(s);
-  // (tokens shorter than 6 chars are test dummies; scrubbing them would mangle the JSON keys)
-  return secret && secret.length >= 6 ? s.split(secret).join("***") : s;
-}
-function emit(obj) {
-  process.stdout.write(scrub(JSON.stringify(obj)) + "\n");
-}
-function errorInfo(err) {
-  const info = { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-  if (err instanceof SandboxAgentError || (err && typeof err.status === "number")) {
-    info.status = err.status;
-    if (err.problem) info.problem = err.problem;
-  }
-  return info;
-}
-
-// The SDK logs to the console (e.g. "ACP write error: ..."): keep that on stderr, scrubbed.
-for (const level of ["log", "info", "warn", "error", "debug"]) {
-  console[level] = (...args) => process.stderr.write(scrub(format(...args)) + "\n");
-}
-
-// The ACP transport posts messages fire-and-forget: an HTTP failure there (401, 5xx, connection refused) surfaces as
-// an unhandled rejection, not as a rejection of createSession()/prompt(). Route it to the running step (fail fast
-// instead of crashing node or waiting for the step timeout).
-let failCurrentStep = null;
-process.on("unhandledRejection", (err) => {
-  if (failCurrentStep) failCurrentStep(err);
-  else {
-    failed = true;
-    emit({ step: "async-error", ok: false, ...errorInfo(err) });
-  }
-});
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
-    failCurrentStep = reject;
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-    failCurrentStep = null;
-  });
-}
-
-async function step(name, timeoutMs, fn) {
-  const started = performance.now();
-  try {
-    const details = (await withTimeout(Promise.resolve().then(fn), timeoutMs, name)) ?? {};
-    emit({ step: name, ok: true, ms: Math.round(performance.now() - started), ...details });
-    return true;
-  } catch (err) {
-    failed = true;
-    emit({ step: name, ok: false, ms: Math.round(performance.now() - started), ...(err?.details ?? {}), ...errorInfo(err) });
-    return false;
-  }
-}
 
 function assert(cond, message) {
   if (!cond) throw new Error(message);
@@ -279,28 +191,15 @@ async function fullFlow(opts) {
 }
 
 // ---------------------------------------------------------------- main
-process.stdout.on("error", () => process.exit(1)); // reader went away (EPIPE)
-const overall = setTimeout(() => {
-  emit({ step: "overall", ok: false, error: `overall timeout after ${OVERALL_TIMEOUT_MS} ms` });
-  process.exit(1);
-}, OVERALL_TIMEOUT_MS);
-
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-  secret = opts.token;
-} catch (err) {
-  emit({ step: "args", ok: false, error: err.message });
-  process.exit(1);
-}
-
-try {
-  if (opts.expectUnauthorized) await unauthorizedFlow(opts);
-  else await fullFlow(opts);
-} catch (err) {
-  failed = true;
-  emit({ step: "fatal", ok: false, ...errorInfo(err) });
-}
-clearTimeout(overall);
-// The SDK may keep an SSE reader or a stray fetch alive: exit explicitly.
-process.exit(failed ? 1 : 0);
+await runFlow({
+  options: {
+    "--fs-root": ["fsRoot", String],
+    "--min-gap-ms": ["minGapMs", Number],
+    "--expect-unauthorized": ["expectUnauthorized", true],
+  },
+  defaults: { fsRoot: "/tmp/sandbox-gate-e2e", minGapMs: 250, expectUnauthorized: false },
+  prepare(opts) {
+    if (!path.isAbsolute(opts.fsRoot)) opts.fsRoot = path.resolve(opts.fsRoot);
+    if (!Number.isFinite(opts.minGapMs)) throw new Error("--min-gap-ms must be a number");
+  },
+}, (opts) => (opts.expectUnauthorized ? unauthorizedFlow(opts) : fullFlow(opts)));

@@ -20,62 +20,7 @@
 // Exit code 0 if every step is ok, else 1. The whole run is capped at 60 s. Tokens are never printed.
 
 import { SandboxAgent } from "sandbox-agent";
-
-const OVERALL_TIMEOUT_MS = 60_000;
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`missing value for ${a}`);
-      return argv[++i];
-    };
-    switch (a) {
-      case "--base-url": out.baseUrl = val(); break;
-      case "--token": out.token = val(); break;
-      case "--expect-refused": out.expectRefused = Number(val()); break;
-      default: throw new Error(`unknown argument ${a}`);
-    }
-  }
-  out.token ??= process.env.SANDBOX_GATE_E2E_TOKEN;
-  out.goodToken = process.env.SANDBOX_GATE_E2E_GOOD_TOKEN ?? out.token;
-  if (!out.baseUrl) throw new Error("--base-url is required");
-  if (!out.token) throw new Error("--token (or SANDBOX_GATE_E2E_TOKEN) is required");
-  return out;
-}
-
-let failed = false;
-const secrets = [];
-function scrub(s) {
-  s = String(s);
-  for (const secret of secrets) if (secret && secret.length >= 6) s = s.split(secret).join("***");
-  return s;
-}
-function emit(obj) {
-  process.stdout.write(scrub(JSON.stringify(obj)) + "\n");
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timeout after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function step(name, timeoutMs, fn) {
-  const started = performance.now();
-  try {
-    const details = (await withTimeout(Promise.resolve().then(fn), timeoutMs, name)) ?? {};
-    emit({ step: name, ok: true, ms: Math.round(performance.now() - started), ...details });
-    return true;
-  } catch (err) {
-    failed = true;
-    emit({ step: name, ok: false, ms: Math.round(performance.now() - started), error: `${err?.name}: ${err?.message}` });
-    return false;
-  }
-}
+import { keepSecret, runFlow, step } from "./flow.mjs";
 
 /** Everything a terminal has printed so far (decoded), and a way to wait for a pattern in it. */
 function collect(session) {
@@ -193,28 +138,11 @@ async function refusedFlow(opts) {
   await good.deleteProcess(proc.id).catch(() => {});
 }
 
-process.stdout.on("error", () => process.exit(1));
-const overall = setTimeout(() => {
-  emit({ step: "overall", ok: false, error: `overall timeout after ${OVERALL_TIMEOUT_MS} ms` });
-  process.exit(1);
-}, OVERALL_TIMEOUT_MS);
-
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-  secrets.push(opts.token, opts.goodToken);
-  if (typeof globalThis.WebSocket !== "function") throw new Error("no global WebSocket: run node with --experimental-websocket");
-} catch (err) {
-  emit({ step: "args", ok: false, error: err.message });
-  process.exit(1);
-}
-
-try {
-  if (opts.expectRefused) await refusedFlow(opts);
-  else await fullFlow(opts);
-} catch (err) {
-  failed = true;
-  emit({ step: "fatal", ok: false, error: `${err?.name}: ${err?.message}` });
-}
-clearTimeout(overall);
-process.exit(failed ? 1 : 0);
+await runFlow({
+  options: { "--expect-refused": ["expectRefused", Number] },
+  prepare(opts) {
+    opts.goodToken = process.env.SANDBOX_GATE_E2E_GOOD_TOKEN ?? opts.token;
+    keepSecret(opts.goodToken);
+    if (typeof globalThis.WebSocket !== "function") throw new Error("no global WebSocket: run node with --experimental-websocket");
+  },
+}, (opts) => (opts.expectRefused ? refusedFlow(opts) : fullFlow(opts)));

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The WebSocket relay in process, against {@link WebSocketUpstream}, which shows what reached the sandbox's side and
@@ -281,54 +283,91 @@ class WebSocketRelayTest {
         assertThat(RecordingListener.ENDS.stream().filter(e -> e.requestId().equals(requestId))).isEmpty();
     }
 
-    @Test
-    void callersCloseReachesTheSandboxWithItsCodeAndReasonWithinASecond() throws Exception {
+    /** An end of a relayed socket: how it closes or vanishes, and what the other end then sees. */
+    enum Side {
+        CALLER {
+            @Override
+            void close(WebSocket ws, int code, String reason) throws Exception {
+                ws.sendClose(code, reason).get(5, TimeUnit.SECONDS);
+            }
+
+            @Override
+            void vanish(WebSocket ws) {
+                ws.abort(); // TCP closed without a close frame
+            }
+
+            @Override
+            Seen otherEndSees(Recorder caller) throws Exception {
+                WebSocketUpstream.Closed seen = upstream.nextClose(5, TimeUnit.SECONDS);
+                assertThat(seen).as("the sandbox's socket closed").isNotNull();
+                return new Seen(seen.code() + " " + seen.reason(), seen.atNanos());
+            }
+        },
+        SANDBOX {
+            // WebSocketUpstream's commands: "close CODE REASON" sends a close frame, "drop" drops the connection.
+            @Override
+            void close(WebSocket ws, int code, String reason) throws Exception {
+                ws.sendText("close " + code + " " + reason, true).get(5, TimeUnit.SECONDS);
+            }
+
+            @Override
+            void vanish(WebSocket ws) throws Exception {
+                ws.sendText("drop", true).get(5, TimeUnit.SECONDS);
+            }
+
+            @Override
+            Seen otherEndSees(Recorder caller) throws Exception {
+                return new Seen(caller.closed.get(5, TimeUnit.SECONDS), caller.closedAtNanos);
+            }
+        };
+
+        abstract void close(WebSocket ws, int code, String reason) throws Exception;
+
+        abstract void vanish(WebSocket ws) throws Exception;
+
+        abstract Seen otherEndSees(Recorder caller) throws Exception;
+    }
+
+    /** The close the other end saw ("CODE REASON") and when. */
+    record Seen(String close, long atNanos) {
+        Duration after(long nanos) {
+            return Duration.ofNanos(atNanos - nanos);
+        }
+    }
+
+    /** A terminal socket relayed end to end (a message echoed through both sockets). */
+    private static WebSocket openRelayed(Recorder recorder) throws Exception {
         drainCloses();
-        Recorder recorder = new Recorder(true);
         WebSocket ws = open(TERMINAL, owner(), recorder);
         ws.sendText("ping?", true).get(5, TimeUnit.SECONDS);
         assertThat(recorder.next()).isEqualTo("ping?");
+        return ws;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"CALLER, 4001, user closed the tab", "SANDBOX, 4002, process exited"})
+    void aCloseReachesTheOtherEndWithItsCodeAndReasonWithinASecond(Side closing, int code, String reason)
+            throws Exception {
+        Recorder recorder = new Recorder(true);
+        WebSocket ws = openRelayed(recorder);
         long closedAt = System.nanoTime();
-        ws.sendClose(4001, "user closed the tab").get(5, TimeUnit.SECONDS);
-        WebSocketUpstream.Closed seen = upstream.nextClose(5, TimeUnit.SECONDS);
-        assertThat(seen.code()).isEqualTo(4001);
-        assertThat(seen.reason()).isEqualTo("user closed the tab");
-        assertThat(Duration.ofNanos(seen.atNanos() - closedAt)).isLessThan(Duration.ofSeconds(1));
+        closing.close(ws, code, reason);
+        Seen seen = closing.otherEndSees(recorder);
+        assertThat(seen.close()).isEqualTo(code + " " + reason);
+        assertThat(seen.after(closedAt)).isLessThan(Duration.ofSeconds(1));
     }
 
-    @Test
-    void sandboxesCloseReachesTheCallerWithItsCodeAndReasonWithinASecond() throws Exception {
+    /** A caller that vanishes leaves the sandbox 1006 (abnormal closure); a sandbox that does, the caller 1011. */
+    @ParameterizedTest
+    @CsvSource({"CALLER, 1006", "SANDBOX, 1011"})
+    void anEndThatVanishesTakesTheOtherWithItWithinASecond(Side vanishing, int code) throws Exception {
         Recorder recorder = new Recorder(true);
-        WebSocket ws = open(TERMINAL, owner(), recorder);
-        long before = System.nanoTime();
-        ws.sendText("close 4002 process exited", true).get(5, TimeUnit.SECONDS);
-        assertThat(recorder.closed.get(5, TimeUnit.SECONDS)).isEqualTo("4002 process exited");
-        assertThat(Duration.ofNanos(recorder.closedAtNanos - before)).isLessThan(Duration.ofSeconds(1));
-    }
-
-    @Test
-    void callerThatVanishesTakesTheSandboxSocketWithItWithinASecond() throws Exception {
-        drainCloses();
-        Recorder recorder = new Recorder(true);
-        WebSocket ws = open(TERMINAL, owner(), recorder);
-        ws.sendText("hi", true).get(5, TimeUnit.SECONDS);
-        assertThat(recorder.next()).isEqualTo("hi");
-        long abortedAt = System.nanoTime();
-        ws.abort(); // TCP closed without a close frame
-        WebSocketUpstream.Closed seen = upstream.nextClose(5, TimeUnit.SECONDS);
-        assertThat(seen).isNotNull();
-        assertThat(seen.code()).isEqualTo(1006);
-        assertThat(Duration.ofNanos(seen.atNanos() - abortedAt)).isLessThan(Duration.ofSeconds(1));
-    }
-
-    @Test
-    void sandboxThatVanishesClosesTheCallerWithinASecond() throws Exception {
-        Recorder recorder = new Recorder(true);
-        WebSocket ws = open(TERMINAL, owner(), recorder);
-        long before = System.nanoTime();
-        ws.sendText("drop", true).get(5, TimeUnit.SECONDS);
-        assertThat(recorder.closed.get(5, TimeUnit.SECONDS)).startsWith("1011");
-        assertThat(Duration.ofNanos(recorder.closedAtNanos - before)).isLessThan(Duration.ofSeconds(1));
+        WebSocket ws = openRelayed(recorder);
+        long vanishedAt = System.nanoTime();
+        vanishing.vanish(ws);
+        Seen seen = vanishing.otherEndSees(recorder);
+        assertThat(seen.close()).startsWith(code + " ");
+        assertThat(seen.after(vanishedAt)).isLessThan(Duration.ofSeconds(1));
     }
 
     @Test

@@ -33,9 +33,8 @@ import org.eclipse.jetty.security.authentication.BasicAuthenticator;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.security.Credential;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The other two ways in, against the real Sandbox Agent server: a backend job with an API key (the launcher, configured
@@ -43,19 +42,8 @@ import org.junit.jupiter.api.Test;
  * BASIC login, the container-principal authenticator mapping {@code sandbox:{workspace}:{role}} roles).
  */
 class ApiKeyAndContainerUserIT {
-    private static SandboxAgentServer sandbox;
-
-    @BeforeAll
-    static void startSandbox() throws Exception {
-        sandbox = SandboxAgentServer.start();
-    }
-
-    @AfterAll
-    static void stopSandbox() throws Exception {
-        if (sandbox != null) {
-            sandbox.close();
-        }
-    }
+    @RegisterExtension
+    static final PerClass<SandboxAgentServer> sandbox = PerClass.start(SandboxAgentServer::start);
 
     @Test
     void aBackendJobWithAnApiKeyPromptsTheAgentAndWatchesItsStream() throws Exception {
@@ -66,8 +54,8 @@ class ApiKeyAndContainerUserIT {
         String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(apiKey.getBytes(StandardCharsets.UTF_8)));
         Files.writeString(keys, "# nightly job\nsha256:" + hash + " nightly-job ws_jobs=member\n");
-        try (GatewayProcess gateway = GatewayProcess.start(Map.of("SANDBOX_URL", sandbox.url(),
-                "SANDBOX_TOKEN", sandbox.token(), "API_KEYS_FILE", keys.toString()), List.of())) {
+        try (GatewayProcess gateway = GatewayProcess.start(Map.of("SANDBOX_URL", sandbox.get().url(),
+                "SANDBOX_TOKEN", sandbox.get().token(), "API_KEYS_FILE", keys.toString()), List.of())) {
             AcpClient acp = new AcpClient(gateway.baseUrl("ws_jobs"), apiKey);
             String sessionId = acp.startSession("api-key-it");
 
@@ -88,7 +76,7 @@ class ApiKeyAndContainerUserIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(wrong.statusCode()).isEqualTo(401);
             assertThat(wrong.body()).contains("urn:sandbox-gate:problem:credential-invalid");
-            assertThat(gateway.output()).doesNotContain(apiKey).doesNotContain(sandbox.token());
+            assertThat(gateway.output()).doesNotContain(apiKey).doesNotContain(sandbox.get().token());
         } finally {
             Files.deleteIfExists(keys);
         }
@@ -154,7 +142,7 @@ class ApiKeyAndContainerUserIT {
         context.addFilter(filter, "/sandbox/*", EnumSet.of(DispatcherType.REQUEST));
         ServletHolder proxy = new ServletHolder(SandboxProxyServlet.class);
         proxy.setAsyncSupported(true);
-        proxy.setInitParameters(Map.of("sandbox-url", sandbox.url(), "sandbox-token", sandbox.token()));
+        proxy.setInitParameters(Map.of("sandbox-url", sandbox.get().url(), "sandbox-token", sandbox.get().token()));
         context.addServlet(proxy, "/sandbox/*");
         server.setHandler(context);
         server.start();

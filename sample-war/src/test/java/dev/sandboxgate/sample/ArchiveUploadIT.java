@@ -14,9 +14,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,29 +32,27 @@ class ArchiveUploadIT {
     private static final String MEMBER = "Authorization: Bearer "
             + RoleTokenAuthenticator.token(WorkspaceRole.MEMBER, "ws_1");
 
-    private static SandboxAgentServer sandbox;
-    private static GatewayServer gateway;
+    @RegisterExtension
+    @Order(1)
+    static final PerClass<SandboxAgentServer> sandbox = PerClass.start(SandboxAgentServer::start);
+    @RegisterExtension
+    @Order(2)
+    static final PerClass<GatewayServer> gateway = PerClass.start(() -> GatewayServer.start(sandbox.get().url(),
+            Map.of("sandbox-token", sandbox.get().token()), Map.of(
+                    "authenticators", RoleTokenAuthenticator.class.getName(), "fs-root", workspace().toString())));
     private static Path root;
     private static Path outside;
 
     @BeforeAll
-    static void start() throws Exception {
-        sandbox = SandboxAgentServer.start();
-        root = Files.createDirectories(sandbox.scratch().resolve("workspace"));
-        outside = Files.createDirectories(sandbox.scratch().resolve("outside"));
+    static void plant() throws Exception {
+        root = workspace();
+        outside = Files.createDirectories(sandbox.get().scratch().resolve("outside"));
         Files.writeString(outside.resolve("secret.txt"), "outside the root");
-        gateway = GatewayServer.start(sandbox.url(), Map.of("sandbox-token", sandbox.token()), Map.of(
-                "authenticators", RoleTokenAuthenticator.class.getName(), "fs-root", root.toString()));
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (sandbox != null) {
-            sandbox.close();
-        }
+    /** The gateway's {@code fs-root}, in the sandbox's scratch directory. */
+    private static Path workspace() throws IOException {
+        return Files.createDirectories(sandbox.get().scratch().resolve("workspace"));
     }
 
     static Stream<Arguments> forbidden() {
@@ -107,7 +106,8 @@ class ArchiveUploadIT {
     @Test
     void withLinksAllowedLinksInsideTheRootAreUnpackedAndOthersRefused() throws Exception {
         Path target = root.resolve("linked");
-        try (GatewayServer linking = GatewayServer.start(sandbox.url(), Map.of("sandbox-token", sandbox.token()),
+        try (GatewayServer linking = GatewayServer.start(sandbox.get().url(),
+                Map.of("sandbox-token", sandbox.get().token()),
                 Map.of("authenticators", RoleTokenAuthenticator.class.getName(), "fs-root", root.toString(),
                         "archive-links", "inside-root"))) {
             byte[] inside = new TarBuilder().directory("sub").file("sub/f.txt", "shared").symlink("l", "sub")
@@ -134,9 +134,9 @@ class ArchiveUploadIT {
         byte[] archive = new TarBuilder().symlink("link", outside.toString())
                 .file("link/direct-pwned.txt", "written outside").build();
         java.net.http.HttpResponse<String> direct = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(sandbox.url() + "/v1/fs/upload-batch?path="
-                                + target))
-                        .header("Authorization", "Bearer " + sandbox.token())
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(sandbox.get().url()
+                                + "/v1/fs/upload-batch?path=" + target))
+                        .header("Authorization", "Bearer " + sandbox.get().token())
                         .header("Content-Type", "application/x-tar")
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(archive)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -147,7 +147,7 @@ class ArchiveUploadIT {
     }
 
     private static RawClient.Response upload(Path target, byte[] archive) throws IOException {
-        return upload(gateway, target, archive);
+        return upload(gateway.get(), target, archive);
     }
 
     private static RawClient.Response upload(GatewayServer through, Path target, byte[] archive) throws IOException {

@@ -11,9 +11,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -26,22 +26,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RolePolicyMatrixIT {
     private static final String WS = "ws_m";
-    private static GatedSandbox gated;
+    @RegisterExtension
+    static final PerClass<GatedSandbox> gated = PerClass.start(() -> GatedSandbox.start(false));
     private static String root;
 
     @BeforeAll
-    static void start() throws Exception {
-        gated = GatedSandbox.start(false);
-        root = gated.root.toString();
-        Files.writeString(gated.root.resolve("a.txt"), "planted");
+    static void plant() throws Exception {
+        root = gated.get().root.toString();
+        Files.writeString(gated.get().root.resolve("a.txt"), "planted");
         for (WorkspaceRole role : WorkspaceRole.values()) {
-            Files.writeString(gated.root.resolve("del-" + name(role) + ".txt"), "planted");
+            Files.writeString(gated.get().root.resolve("del-" + name(role) + ".txt"), "planted");
         }
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        gated.close();
     }
 
     /**
@@ -114,14 +109,14 @@ class RolePolicyMatrixIT {
         for (WorkspaceRole role : WorkspaceRole.values()) {
             String target = cell.target(role);
             String body = cell.body(role);
-            int mark = gated.relay.mark();
-            RawClient.Response response = gated.send(cell.method(), "/sandbox/" + WS + target,
+            int mark = gated.get().relay.mark();
+            RawClient.Response response = gated.get().send(cell.method(), "/sandbox/" + WS + target,
                     GatedSandbox.as(role, WS, name(role) + "-1"), cell.contentType(),
                     body == null ? null : body.getBytes(StandardCharsets.UTF_8));
             String what = name(role) + " " + cell;
 
             if (role.includes(cell.least())) {
-                assertThat(gated.relay.requestsSince(mark)).as(what + " reached the sandbox")
+                assertThat(gated.get().relay.requestsSince(mark)).as(what + " reached the sandbox")
                         .containsExactly(cell.method() + " " + target);
                 assertThat(response.status()).as(what + ": the sandbox accepted the gateway's token")
                         .isNotIn(401, 403);
@@ -135,7 +130,7 @@ class RolePolicyMatrixIT {
                         .contains("'" + (sendFirst ? "acp.send" : cell.operation()) + "'")
                         .contains("requires the " + name(sendFirst ? WorkspaceRole.MEMBER : cell.least())
                                 + " role in workspace '" + WS + "'; yours is " + name(role));
-                assertThat(gated.relay.mark()).as(what + ": nothing may reach the sandbox").isEqualTo(mark);
+                assertThat(gated.get().relay.mark()).as(what + ": nothing may reach the sandbox").isEqualTo(mark);
             }
         }
     }
@@ -155,7 +150,7 @@ class RolePolicyMatrixIT {
         eachRoleGetsExactlyTheDefaultCellsOfThisOperation(cells().filter(c -> c.method().equals("PUT")
                 && c.operation().equals("fs.write")).findFirst().orElseThrow());
         for (WorkspaceRole role : WorkspaceRole.values()) {
-            Path written = gated.root.resolve("w-" + name(role) + ".txt");
+            Path written = gated.get().root.resolve("w-" + name(role) + ".txt");
             boolean writes = role.includes(WorkspaceRole.MEMBER);
             assertThat(Files.exists(written)).as(name(role) + " wrote").isEqualTo(writes);
             if (writes) {
@@ -165,10 +160,10 @@ class RolePolicyMatrixIT {
         eachRoleGetsExactlyTheDefaultCellsOfThisOperation(cells().filter(c -> c.operation().equals("fs.delete"))
                 .findFirst().orElseThrow());
         for (WorkspaceRole role : WorkspaceRole.values()) {
-            assertThat(Files.exists(gated.root.resolve("del-" + name(role) + ".txt"))).as(name(role) + " deleted")
+            assertThat(Files.exists(gated.get().root.resolve("del-" + name(role) + ".txt"))).as(name(role) + " deleted")
                     .isEqualTo(role != WorkspaceRole.OWNER);
         }
-        assertThat(Files.readString(gated.root.resolve("a.txt"))).isEqualTo("planted");
+        assertThat(Files.readString(gated.get().root.resolve("a.txt"))).isEqualTo("planted");
     }
 
     private static String name(WorkspaceRole role) {

@@ -6,8 +6,9 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Our compatibility contract: the official TypeScript SDK ({@code e2e/sdk-flow.mjs}, sandbox-agent 0.4.2) works
@@ -17,39 +18,27 @@ import org.junit.jupiter.api.Test;
 class SdkThroughGatewayIT {
     private static final String APP_TOKEN = "sdk-it-app-token-4be1";
 
-    private static SandboxAgentServer sandbox;
-    private static GatewayProcess gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sandbox = SandboxAgentServer.start();
-        gateway = GatewayProcess.start(sandbox.url(), sandbox.token(), APP_TOKEN, List.of());
-    }
+    @RegisterExtension
+    @Order(1)
+    static final PerClass<SandboxAgentServer> sandbox = PerClass.start(SandboxAgentServer::start);
+    @RegisterExtension
+    @Order(2)
+    static final PerClass<GatewayProcess> gateway = PerClass.start(() -> GatewayProcess.start(sandbox.get().url(),
+            sandbox.get().token(), APP_TOKEN, List.of()));
 
     @AfterAll
-    static void stop() throws Exception {
-        try {
-            if (gateway != null) {
-                assertThat(gateway.output()).as("gateway output")
-                        .doesNotContain(sandbox.token()).doesNotContain(APP_TOKEN);
-            }
-        } finally {
-            if (gateway != null) {
-                gateway.close();
-            }
-            if (sandbox != null) {
-                sandbox.close();
-            }
-        }
+    static void noSecretInTheGatewayOutput() throws Exception {
+        assertThat(gateway.get().output()).as("gateway output")
+                .doesNotContain(sandbox.get().token()).doesNotContain(APP_TOKEN);
     }
 
     @Test
     void sdkFlowWorksThroughTheGatewayWithTheCallersToken() throws Exception {
-        SdkFlow.Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.scratch().resolve("sdk-fs").toString());
+        SdkFlow.Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.get().scratch().resolve("sdk-fs").toString());
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.stepNames()).containsExactly("health", "agents", "session", "fs", "process", "mcp", "close");
         assertThat(run.steps()).allMatch(step -> step.contains("\"ok\":true"));
-        assertThat(run.output()).doesNotContain(sandbox.token());
+        assertThat(run.output()).doesNotContain(sandbox.get().token());
         assertAgentProcessesEnd();
     }
 
@@ -60,15 +49,15 @@ class SdkThroughGatewayIT {
      */
     private static void assertAgentProcessesEnd() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (sandbox.liveAgentProcesses() > 0 && System.nanoTime() < deadline) {
+        while (sandbox.get().liveAgentProcesses() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertThat(sandbox.liveAgentProcesses()).as("agent processes alive after dispose").isZero();
+        assertThat(sandbox.get().liveAgentProcesses()).as("agent processes alive after dispose").isZero();
     }
 
     @Test
     void streamedChunksArriveAsTheAgentSendsThemNotBuffered() throws Exception {
-        SdkFlow.Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.scratch().resolve("sdk-fs-2").toString());
+        SdkFlow.Run run = sdkFlow(APP_TOKEN, "--fs-root", sandbox.get().scratch().resolve("sdk-fs-2").toString());
         assertThat(run.exitCode()).as(run.output()).isZero();
         List<Double> times = run.chunkTimes();
         assertThat(times).hasSize(5);
@@ -87,6 +76,6 @@ class SdkThroughGatewayIT {
     }
 
     private static SdkFlow.Run sdkFlow(String token, String... args) throws IOException, InterruptedException {
-        return SdkFlow.run(gateway.baseUrl("ws_sdk"), token, args);
+        return SdkFlow.run(gateway.get().baseUrl("ws_sdk"), token, args);
     }
 }

@@ -13,9 +13,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Who may use an ACP session, against the real Sandbox Agent server and the mock agent, under the default
@@ -29,23 +29,18 @@ class SessionOwnershipIT {
     private static final String VIC = GatedSandbox.as(WorkspaceRole.VIEWER, "ws_1", "vic");
     private static final String ZED = GatedSandbox.as(WorkspaceRole.MEMBER, "ws_2", "zed");
 
-    private static GatedSandbox gated;
+    @RegisterExtension
+    static final PerClass<GatedSandbox> gated = PerClass.start(() -> GatedSandbox.start(false));
     private static String annSession;
 
     @BeforeAll
-    static void start() throws Exception {
-        gated = GatedSandbox.start(false);
-        annSession = client("ws_1", WorkspaceRole.MEMBER, "ann").startSession("s-ann", gated.root.toString());
-        client("ws_2", WorkspaceRole.MEMBER, "zed").startSession("s-zed", gated.root.toString());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        gated.close();
+    static void startSessions() throws Exception {
+        annSession = client("ws_1", WorkspaceRole.MEMBER, "ann").startSession("s-ann", gated.get().root.toString());
+        client("ws_2", WorkspaceRole.MEMBER, "zed").startSession("s-zed", gated.get().root.toString());
     }
 
     private static AcpClient client(String workspace, WorkspaceRole role, String subject) {
-        return new AcpClient(gated.gateway.mountUrl() + "/" + workspace,
+        return new AcpClient(gated.get().gateway.mountUrl() + "/" + workspace,
                 RoleTokenAuthenticator.token(role, workspace, subject));
     }
 
@@ -57,11 +52,11 @@ class SessionOwnershipIT {
     /** Sends and asserts the gateway refused with {@code status} and {@code type}, and the sandbox saw nothing. */
     private static void assertRefused(String method, String target, String auth, String body, int status,
                                       String type) throws IOException {
-        int mark = gated.relay.mark();
-        RawClient.Response response = gated.send(method, target, auth, body);
+        int mark = gated.get().relay.mark();
+        RawClient.Response response = gated.get().send(method, target, auth, body);
         assertThat(response.status()).as(method + " " + target).isEqualTo(status);
         assertThat(response.bodyText()).contains("urn:sandbox-gate:problem:" + type);
-        assertThat(gated.relay.mark()).as(method + " " + target + " reached the sandbox").isEqualTo(mark);
+        assertThat(gated.get().relay.mark()).as(method + " " + target + " reached the sandbox").isEqualTo(mark);
     }
 
     @Test
@@ -72,9 +67,9 @@ class SessionOwnershipIT {
         // The sandbox decodes the id: an encoded alias is the same session.
         assertRefused("POST", "/sandbox/ws_2/v1/acp/s%2Dann", ZED, prompt("hi"), 404, "session-not-found");
         // Zed's own ids are his: the gateway did not confuse them with Ann's.
-        int mark = gated.relay.mark();
+        int mark = gated.get().relay.mark();
         assertThat(client("ws_2", WorkspaceRole.MEMBER, "zed").prompt("s-zed", "any", "chunks=0")).contains("\"id\"");
-        assertThat(gated.relay.requestsSince(mark)).containsExactly("POST /v1/acp/s-zed");
+        assertThat(gated.get().relay.requestsSince(mark)).containsExactly("POST /v1/acp/s-zed");
     }
 
     @Test
@@ -82,10 +77,10 @@ class SessionOwnershipIT {
         assertRefused("POST", "/sandbox/ws_1/v1/acp/s-ann", BOB, prompt("from bob"), 403, "operation-forbidden");
         assertRefused("DELETE", "/sandbox/ws_1/v1/acp/s-ann", BOB, null, 403, "operation-forbidden");
 
-        int mark = gated.relay.mark();
+        int mark = gated.get().relay.mark();
         String answer = client("ws_1", WorkspaceRole.OWNER, "olga").prompt("s-ann", annSession, "from olga chunks=1");
         assertThat(answer).contains("end_turn");
-        assertThat(gated.relay.requestsSince(mark)).containsExactly("POST /v1/acp/s-ann");
+        assertThat(gated.get().relay.requestsSince(mark)).containsExactly("POST /v1/acp/s-ann");
         assertThat(client("ws_1", WorkspaceRole.MEMBER, "ann").prompt("s-ann", annSession, "from ann chunks=1"))
                 .contains("end_turn");
     }
@@ -94,7 +89,7 @@ class SessionOwnershipIT {
     void aViewerCanStreamTheSessionButNotPromptIt() throws Exception {
         assertRefused("POST", "/sandbox/ws_1/v1/acp/s-ann", VIC, prompt("from vic"), 403, "operation-forbidden");
 
-        try (RawClient.Connection stream = RawClient.open(gated.gateway.baseUrl(), 0)) {
+        try (RawClient.Connection stream = RawClient.open(gated.get().gateway.baseUrl(), 0)) {
             stream.send("GET /sandbox/ws_1/v1/acp/s-ann HTTP/1.1\r\nHost: gw\r\n" + VIC
                     + "\r\nAccept: text/event-stream\r\nLast-Event-ID: 0");
             RawClient.Response head = stream.readHead();
@@ -147,16 +142,16 @@ class SessionOwnershipIT {
 
     @Test
     void theListShowsOnlyTheCallersWorkspacesSessions() throws Exception {
-        String direct = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gated.sandbox.url()
-                        + "/v1/acp")).header("Authorization", "Bearer " + gated.sandbox.token()).build(),
+        String direct = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gated.get().sandbox.url()
+                        + "/v1/acp")).header("Authorization", "Bearer " + gated.get().sandbox.token()).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(direct).as("the sandbox itself lists every caller's servers").contains("\"s-ann\"")
                 .contains("\"s-zed\"");
 
-        RawClient.Response ws1 = gated.send("GET", "/sandbox/ws_1/v1/acp", VIC, null);
+        RawClient.Response ws1 = gated.get().send("GET", "/sandbox/ws_1/v1/acp", VIC, null);
         assertThat(ws1.status()).isEqualTo(200);
         assertThat(ws1.bodyText()).contains("\"s-ann\"").doesNotContain("s-zed");
-        RawClient.Response ws2 = gated.send("GET", "/sandbox/ws_2/v1/acp", ZED, null);
+        RawClient.Response ws2 = gated.get().send("GET", "/sandbox/ws_2/v1/acp", ZED, null);
         assertThat(ws2.status()).isEqualTo(200);
         assertThat(ws2.bodyText()).contains("\"s-zed\"").doesNotContain("s-ann");
     }

@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The SDK's interactive terminal ({@code e2e/terminal-flow.mjs}: {@code createProcess} with a tty,
@@ -26,52 +27,42 @@ class TerminalThroughGatewayIT {
     private static final String SECRET = "terminal-it-hmac-secret-0123456789abcdef";
     private static final Pattern TERMINAL_REQUEST = Pattern.compile("uri=/v1/processes/[^ ]*/terminal/ws");
 
-    private static SandboxAgentServer sandbox;
-    private static GatewayProcess gateway;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sandbox = SandboxAgentServer.start();
-        gateway = GatewayProcess.start(Map.of("SANDBOX_URL", sandbox.url(), "SANDBOX_TOKEN", sandbox.token(),
-                "APP_API_TOKEN", APP_TOKEN, "JWT_HS256_SECRET", SECRET), List.of());
-    }
+    @RegisterExtension
+    @Order(1)
+    static final PerClass<SandboxAgentServer> sandbox = PerClass.start(SandboxAgentServer::start);
+    @RegisterExtension
+    @Order(2)
+    static final PerClass<GatewayProcess> gateway = PerClass.start(() -> GatewayProcess.start(Map.of(
+            "SANDBOX_URL", sandbox.get().url(), "SANDBOX_TOKEN", sandbox.get().token(),
+            "APP_API_TOKEN", APP_TOKEN, "JWT_HS256_SECRET", SECRET), List.of()));
 
     @AfterAll
-    static void stop() throws Exception {
-        try {
-            if (gateway != null) {
-                assertThat(gateway.output()).as("gateway output").doesNotContain(sandbox.token())
-                        .doesNotContain(APP_TOKEN).doesNotContain(SECRET);
-            }
-        } finally {
-            if (gateway != null) {
-                gateway.close();
-            }
-            if (sandbox != null) {
-                sandbox.close();
-            }
-        }
+    static void noSecretInTheGatewayOutput() throws Exception {
+        assertThat(gateway.get().output()).as("gateway output").doesNotContain(sandbox.get().token())
+                .doesNotContain(APP_TOKEN).doesNotContain(SECRET);
     }
 
     @Test
     void theSdksTerminalWorksDirectlyAgainstTheSandbox() throws Exception {
-        SdkFlow.Run run = SdkFlow.terminal(sandbox.url(), Map.of("SANDBOX_GATE_E2E_TOKEN", sandbox.token()));
+        SdkFlow.Run run = SdkFlow.terminal(sandbox.get().url(),
+                Map.of("SANDBOX_GATE_E2E_TOKEN", sandbox.get().token()));
         assertSteps(run);
     }
 
     @Test
     void theSdksTerminalWorksThroughTheGatewayWithTheCallersToken() throws Exception {
-        SdkFlow.Run run = SdkFlow.terminal(gateway.baseUrl("ws_term"), Map.of("SANDBOX_GATE_E2E_TOKEN", APP_TOKEN));
+        SdkFlow.Run run = SdkFlow.terminal(gateway.get().baseUrl("ws_term"),
+                Map.of("SANDBOX_GATE_E2E_TOKEN", APP_TOKEN));
         assertSteps(run);
         assertThat(run.output()).doesNotContain(APP_TOKEN);
         // The sandbox saw its own token on the terminal sockets, never the caller's (its log shows the query).
-        assertThat(sandbox.requestLog()).contains("/terminal/ws").doesNotContain(APP_TOKEN);
+        assertThat(sandbox.get().requestLog()).contains("/terminal/ws").doesNotContain(APP_TOKEN);
     }
 
     @Test
     void theSdksTerminalWorksThroughTheWarOnTomcat() throws Exception {
-        try (GatewayProcess tomcat = GatewayProcess.startOnTomcat(Map.of("SANDBOX_URL", sandbox.url(),
-                "SANDBOX_TOKEN", sandbox.token(), "APP_API_TOKEN", APP_TOKEN))) {
+        try (GatewayProcess tomcat = GatewayProcess.startOnTomcat(Map.of("SANDBOX_URL", sandbox.get().url(),
+                "SANDBOX_TOKEN", sandbox.get().token(), "APP_API_TOKEN", APP_TOKEN))) {
             SdkFlow.Run run = SdkFlow.terminal(tomcat.baseUrl("ws_tomcat"), Map.of("SANDBOX_GATE_E2E_TOKEN", APP_TOKEN));
             assertSteps(run);
             long before = terminalRequests();
@@ -83,7 +74,7 @@ class TerminalThroughGatewayIT {
             assertThat(refused.first("content-type")).startsWith("application/problem+json");
             Thread.sleep(200);
             assertThat(terminalRequests()).isEqualTo(before);
-            assertThat(tomcat.output()).doesNotContain(sandbox.token()).doesNotContain(APP_TOKEN);
+            assertThat(tomcat.output()).doesNotContain(sandbox.get().token()).doesNotContain(APP_TOKEN);
         }
     }
 
@@ -96,7 +87,7 @@ class TerminalThroughGatewayIT {
     @Test
     void aBadTokenNeverOpensATerminalAndTheSandboxSeesNoSocket() throws Exception {
         long before = terminalRequests();
-        SdkFlow.Run run = SdkFlow.terminal(gateway.baseUrl("ws_term"), Map.of(
+        SdkFlow.Run run = SdkFlow.terminal(gateway.get().baseUrl("ws_term"), Map.of(
                 "SANDBOX_GATE_E2E_TOKEN", "not-" + APP_TOKEN, "SANDBOX_GATE_E2E_GOOD_TOKEN", APP_TOKEN),
                 "--expect-refused", "401");
         assertThat(run.exitCode()).as(run.output()).isZero();
@@ -132,7 +123,7 @@ class TerminalThroughGatewayIT {
         assertThat(desktop.bodyText()).contains("desktop.control");
         Thread.sleep(200);
         assertThat(terminalRequests()).isEqualTo(before);
-        assertThat(sandbox.requestLog()).doesNotContain("/v1/desktop/stream/signaling");
+        assertThat(sandbox.get().requestLog()).doesNotContain("/v1/desktop/stream/signaling");
     }
 
     private static RawClient.Response handshake(String workspace, String query, String authorization)
@@ -144,10 +135,10 @@ class TerminalThroughGatewayIT {
     }
 
     private static String base() {
-        return gateway.baseUrl("x").replaceFirst("/sandbox/x$", "");
+        return gateway.get().baseUrl("x").replaceFirst("/sandbox/x$", "");
     }
 
     private static long terminalRequests() throws Exception {
-        return TERMINAL_REQUEST.matcher(sandbox.requestLog()).results().count();
+        return TERMINAL_REQUEST.matcher(sandbox.get().requestLog()).results().count();
     }
 }

@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -25,25 +25,20 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TraversalAttacksIT {
     private static final String OWNER = GatedSandbox.as(WorkspaceRole.OWNER, "ws_1", "olga");
-    private static GatedSandbox gated;
+    @RegisterExtension
+    static final PerClass<GatedSandbox> gated = PerClass.start(() -> GatedSandbox.start(true));
     private static Path outside;
     private static Path secret;
     private static FileTime secretTime;
 
     @BeforeAll
-    static void start() throws Exception {
-        gated = GatedSandbox.start(true);
-        outside = Files.createDirectories(gated.root.resolveSibling("outside"));
+    static void plant() throws Exception {
+        outside = Files.createDirectories(gated.get().root.resolveSibling("outside"));
         secret = Files.writeString(outside.resolve("secret.txt"), "secret");
-        Files.createDirectories(gated.root.resolveSibling("workspace-evil"));
-        Files.writeString(gated.root.resolveSibling("workspace-evil").resolve("secret.txt"), "secret");
-        Files.writeString(gated.root.resolve("inside.txt"), "inside");
+        Files.createDirectories(gated.get().root.resolveSibling("workspace-evil"));
+        Files.writeString(gated.get().root.resolveSibling("workspace-evil").resolve("secret.txt"), "secret");
+        Files.writeString(gated.get().root.resolve("inside.txt"), "inside");
         secretTime = Files.getLastModifiedTime(secret);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        gated.close();
     }
 
     /** An attack: method, raw target after {@code /sandbox}, optional body and its type. */
@@ -63,7 +58,7 @@ class TraversalAttacksIT {
     }
 
     static Stream<Attack> attacks() {
-        String r = gated.root.toString();
+        String r = gated.get().root.toString();
         String o = outside.toString();
         String up = r + "/../outside/secret.txt";
         return Stream.of(
@@ -128,14 +123,14 @@ class TraversalAttacksIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("attacks")
     void isRefusedAndNothingReachesTheSandbox(Attack attack) throws Exception {
-        int mark = gated.relay.mark();
-        RawClient.Response response = gated.send(attack.method(), "/sandbox" + attack.target(), OWNER,
+        int mark = gated.get().relay.mark();
+        RawClient.Response response = gated.get().send(attack.method(), "/sandbox" + attack.target(), OWNER,
                 attack.contentType(), attack.body() == null ? null : attack.body().getBytes(StandardCharsets.UTF_8));
 
         assertThat(response.status()).as(attack.toString()).isIn(400, 403, 404, 405);
         assertThat(response.first("Content-Type")).isEqualTo("application/problem+json");
         assertThat(response.bodyText()).startsWith("{\"type\":\"urn:sandbox-gate:problem:").doesNotContain("secret\"");
-        assertThat(gated.relay.mark()).as("reached the sandbox: " + attack).isEqualTo(mark);
+        assertThat(gated.get().relay.mark()).as("reached the sandbox: " + attack).isEqualTo(mark);
         assertTheSandboxsFilesAreUntouched();
     }
 
@@ -146,12 +141,12 @@ class TraversalAttacksIT {
 
     @Test
     void theSameRouteInsideTheRootReachesTheSandbox() throws Exception {
-        int mark = gated.relay.mark();
-        RawClient.Response response = gated.send("GET", "/sandbox/ws_1/v1/fs/file?path=" + gated.root
+        int mark = gated.get().relay.mark();
+        RawClient.Response response = gated.get().send("GET", "/sandbox/ws_1/v1/fs/file?path=" + gated.get().root
                 + "/inside.txt", OWNER, null);
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.bodyText()).isEqualTo("inside");
-        assertThat(gated.relay.requestsSince(mark)).containsExactly("GET /v1/fs/file?path=" + gated.root
+        assertThat(gated.get().relay.requestsSince(mark)).containsExactly("GET /v1/fs/file?path=" + gated.get().root
                 + "/inside.txt");
     }
 
@@ -161,9 +156,9 @@ class TraversalAttacksIT {
         try (Stream<Path> files = Files.list(outside)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("secret.txt");
         }
-        try (Stream<Path> files = Files.list(gated.root)) {
+        try (Stream<Path> files = Files.list(gated.get().root)) {
             assertThat(files.map(p -> p.getFileName().toString()).toList()).isEqualTo(List.of("inside.txt"));
         }
-        assertThat(Files.readString(gated.root.resolve("inside.txt"))).isEqualTo("inside");
+        assertThat(Files.readString(gated.get().root.resolve("inside.txt"))).isEqualTo("inside");
     }
 }

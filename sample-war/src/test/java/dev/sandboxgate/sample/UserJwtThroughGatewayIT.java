@@ -6,6 +6,7 @@ import io.jsonwebtoken.Jwts;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
@@ -13,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A user signs in at the company's identity provider and uses the official SDK with the JWT it got: the gateway
@@ -29,56 +31,37 @@ class UserJwtThroughGatewayIT {
     private static final String HS_SECRET = "it-shared-hmac-secret-" + java.util.UUID.randomUUID();
     private static final String WORKSPACE = "ws_sdk";
 
-    private static KeyPair idpKeys;
-    private static JwksEndpoint idp;
-    private static SandboxAgentServer sandbox;
-    private static GatewayProcess gateway;
+    private static final KeyPair IDP_KEYS = rsaKeyPair();
 
-    @BeforeAll
-    static void start() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        idpKeys = generator.generateKeyPair();
-        idp = new JwksEndpoint(KID, idpKeys.getPublic());
-        sandbox = SandboxAgentServer.start();
-        gateway = GatewayProcess.start(Map.of(
-                "SANDBOX_URL", sandbox.url(),
-                "SANDBOX_TOKEN", sandbox.token(),
-                "JWT_JWKS_URL", idp.url(),
-                "JWT_HS256_SECRET", HS_SECRET,
-                "JWT_ISSUER", ISSUER,
-                "JWT_AUDIENCE", AUDIENCE), List.of());
-    }
+    @RegisterExtension
+    @Order(1)
+    static final PerClass<JwksEndpoint> idp = PerClass.start(() -> new JwksEndpoint(KID, IDP_KEYS.getPublic()));
+    @RegisterExtension
+    @Order(2)
+    static final PerClass<SandboxAgentServer> sandbox = PerClass.start(SandboxAgentServer::start);
+    @RegisterExtension
+    @Order(3)
+    static final PerClass<GatewayProcess> gateway = PerClass.start(() -> GatewayProcess.start(Map.of(
+            "SANDBOX_URL", sandbox.get().url(),
+            "SANDBOX_TOKEN", sandbox.get().token(),
+            "JWT_JWKS_URL", idp.get().url(),
+            "JWT_HS256_SECRET", HS_SECRET,
+            "JWT_ISSUER", ISSUER,
+            "JWT_AUDIENCE", AUDIENCE), List.of()));
 
     @AfterAll
-    static void stop() throws Exception {
-        // Each started piece is stopped even when a later one failed to start.
-        try {
-            if (gateway != null) {
-                assertThat(gateway.output()).as("gateway output").doesNotContain(sandbox.token())
-                        .doesNotContain(HS_SECRET).doesNotContain("eyJ");
-            }
-        } finally {
-            closeAll(gateway, sandbox, idp);
-        }
+    static void noSecretInTheGatewayOutput() throws Exception {
+        assertThat(gateway.get().output()).as("gateway output").doesNotContain(sandbox.get().token())
+                .doesNotContain(HS_SECRET).doesNotContain("eyJ");
     }
 
-    /** Closes each one that was started, in order, even when closing another fails. */
-    private static void closeAll(AutoCloseable... started) throws Exception {
-        Exception first = null;
-        for (AutoCloseable resource : started) {
-            try {
-                if (resource != null) {
-                    resource.close();
-                }
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
+    private static KeyPair rsaKeyPair() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -90,27 +73,27 @@ class UserJwtThroughGatewayIT {
     }
 
     private static String rs256(Instant now) {
-        return alice(now).header().keyId(KID).and().signWith(idpKeys.getPrivate(), Jwts.SIG.RS256).compact();
+        return alice(now).header().keyId(KID).and().signWith(IDP_KEYS.getPrivate(), Jwts.SIG.RS256).compact();
     }
 
     private static SdkFlow.Run sdk(String token, String... args) throws Exception {
-        return SdkFlow.run(gateway.baseUrl(WORKSPACE), token, args);
+        return SdkFlow.run(gateway.get().baseUrl(WORKSPACE), token, args);
     }
 
     @Test
     void sdkWorksThroughTheGatewayWithAUsersJwtFromTheIdentityProvider() throws Exception {
-        SdkFlow.Run run = sdk(rs256(Instant.now()), "--fs-root", sandbox.scratch().resolve("jwt-rs").toString());
+        SdkFlow.Run run = sdk(rs256(Instant.now()), "--fs-root", sandbox.get().scratch().resolve("jwt-rs").toString());
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.stepNames()).containsExactly("health", "agents", "session", "fs", "process", "mcp", "close");
         assertThat(run.steps()).allMatch(step -> step.contains("\"ok\":true"));
-        assertThat(idp.fetches()).as("JWKS fetches").isBetween(1, 2);
+        assertThat(idp.get().fetches()).as("JWKS fetches").isBetween(1, 2);
     }
 
     @Test
     void sdkWorksWithAJwtSignedWithTheSharedSecret() throws Exception {
         String token = alice(Instant.now()).signWith(new SecretKeySpec(HS_SECRET.getBytes(StandardCharsets.UTF_8),
                 "HmacSHA256"), Jwts.SIG.HS256).compact();
-        SdkFlow.Run run = sdk(token, "--fs-root", sandbox.scratch().resolve("jwt-hs").toString());
+        SdkFlow.Run run = sdk(token, "--fs-root", sandbox.get().scratch().resolve("jwt-hs").toString());
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.steps()).hasSize(7).allMatch(step -> step.contains("\"ok\":true"));
     }
@@ -132,7 +115,7 @@ class UserJwtThroughGatewayIT {
     @Test
     void anExpiredJwtGets401AsExpired() throws Exception {
         String expired = alice(Instant.now().minusSeconds(3600)).header().keyId(KID).and()
-                .signWith(idpKeys.getPrivate(), Jwts.SIG.RS256).compact();
+                .signWith(IDP_KEYS.getPrivate(), Jwts.SIG.RS256).compact();
         SdkFlow.Run run = sdk(expired, "--expect-unauthorized");
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.output()).contains("urn:sandbox-gate:problem:token-expired");
@@ -142,7 +125,7 @@ class UserJwtThroughGatewayIT {
     void aJwtForAnotherAudienceGets401() throws Exception {
         String elsewhere = Jwts.builder().issuer(ISSUER).audience().add("billing").and().subject("alice")
                 .expiration(Date.from(Instant.now().plusSeconds(600))).header().keyId(KID).and()
-                .signWith(idpKeys.getPrivate(), Jwts.SIG.RS256).compact();
+                .signWith(IDP_KEYS.getPrivate(), Jwts.SIG.RS256).compact();
         SdkFlow.Run run = sdk(elsewhere, "--expect-unauthorized");
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.output()).contains("urn:sandbox-gate:problem:token-audience-invalid");

@@ -147,7 +147,7 @@ public final class AuditTrail implements GateListener, AutoCloseable {
 
     private static AuditSink jdbcSink(Settings settings) {
         String tableName = settings.optional(JDBC_TABLE_PARAM).orElse("sandbox_audit");
-        if (!JdbcTable.IDENTIFIER.matcher(tableName).matches()) {
+        if (!Database.isIdentifier(tableName)) {
             throw settings.invalid(JDBC_TABLE_PARAM, tableName, "a plain SQL identifier");
         }
         if (settings.optional(DATABASE_PREFIX + "-datasource").isPresent()

@@ -1,9 +1,6 @@
 package dev.sandboxgate.filter.audit;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.sandboxgate.filter.jdbc.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,14 +12,12 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The audit table (schema in {@code schema.sql}): how a record maps to a row and back, shared by the sink, the
  * verifier and the query tool, so all three read the same columns the same way.
  */
 final class JdbcTable {
-    static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     private static final String COLUMNS = "node, seq, schema_version, ts, request_id, trace_id, event, subject, auth_method, "
             + "workspace, sandbox_id, session_id, rpc_method, operation, http_method, path, query, decision, reason, "
             + "status, bytes_in, bytes_out, duration_ms, ended_by, client_ip, user_agent, prompt, prompt_chars, "
@@ -31,7 +26,7 @@ final class JdbcTable {
     private final String table;
 
     JdbcTable(String table) {
-        if (!IDENTIFIER.matcher(table).matches()) {
+        if (!Database.isIdentifier(table)) {
             throw new IllegalArgumentException("not a plain SQL identifier: " + table);
         }
         this.table = table;
@@ -43,23 +38,9 @@ final class JdbcTable {
 
     /** Creates the table and its indexes unless they exist. */
     void create(Connection connection) throws SQLException {
-        String script;
-        try (InputStream in = JdbcTable.class.getResourceAsStream("schema.sql")) {
-            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        StringBuilder sql = new StringBuilder();
-        for (String line : script.split("\n")) {
-            if (!line.startsWith("--")) {
-                sql.append(line).append('\n');
-            }
-        }
         try (Statement statement = connection.createStatement()) {
-            for (String ddl : sql.toString().replace("sandbox_audit", table).split(";")) {
-                if (!ddl.isBlank()) {
-                    statement.execute(ddl);
-                }
+            for (String ddl : Database.script(JdbcTable.class, "schema.sql", "sandbox_audit", table)) {
+                statement.execute(ddl);
             }
         }
     }

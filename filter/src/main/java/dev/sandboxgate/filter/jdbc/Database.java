@@ -12,6 +12,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.naming.InitialContext;
 import javax.naming.NamingException;
 import javax.sql.DataSource;
@@ -29,6 +31,7 @@ import javax.sql.DataSource;
  * The tables are created from a SQL script on the class path when they do not exist yet.
  */
 public final class Database implements AutoCloseable {
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
     private final DataSource dataSource;
     /** The pool the gateway opened itself, closed with this; null for a container's DataSource. */
     private final HikariDataSource ownPool;
@@ -94,16 +97,15 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs {@code script} (a class-path resource of statements separated by {@code ;}, {@code --} comments, no string
-     * literals) unless {@code table} can
-     * already be read. Several gateways starting at once may race to create it: a failed creation after which the
-     * table exists is success.
+     * Runs {@code script} (see {@link #script}, the table under its own name) unless {@code table} can already be
+     * read. Several gateways starting at once may race to create it: a failed creation after which the table exists
+     * is success.
      */
     public void ensureTable(String table, Class<?> owner, String script) {
         if (tableExists(table)) {
             return;
         }
-        List<String> statements = statements(owner, script);
+        List<String> statements = script(owner, script, table, table);
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);
@@ -125,7 +127,22 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private static List<String> statements(Class<?> owner, String script) {
+    /** Whether {@code name} is a plain SQL identifier: safe to write into a statement, needs no quoting. */
+    public static boolean isIdentifier(String name) {
+        return IDENTIFIER.matcher(name).matches();
+    }
+
+    /**
+     * The statements of {@code script}, a class-path resource next to {@code owner}: statements separated by
+     * {@code ;}, {@code --} comments, no string literals. The script names its table {@code scriptTable}; each name
+     * starting with it (the table's, its indexes') gets {@code table} instead, which must be a plain SQL identifier,
+     * so that an operator's choice of name can never change what the statements do.
+     */
+    public static List<String> script(Class<?> owner, String script, String scriptTable, String table) {
+        if (!isIdentifier(table)) {
+            throw new IllegalArgumentException("not a plain SQL identifier: " + table);
+        }
+        Pattern named = Pattern.compile("\\b" + Pattern.quote(scriptTable));
         try (InputStream in = owner.getResourceAsStream(script)) {
             if (in == null) {
                 throw new IllegalStateException("missing class-path resource " + script);
@@ -138,7 +155,7 @@ public final class Database implements AutoCloseable {
             List<String> statements = new ArrayList<>();
             for (String sql : text.toString().split(";")) {
                 if (!sql.isBlank()) {
-                    statements.add(sql.strip());
+                    statements.add(named.matcher(sql.strip()).replaceAll(Matcher.quoteReplacement(table)));
                 }
             }
             return statements;
