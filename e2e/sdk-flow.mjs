@@ -9,6 +9,8 @@
 // Steps: health, agents, session (createSession mock + 5 chunks 300 ms apart, chunkTimes from performance.now()),
 // fs (binary write/read round trip under --fs-root, default /tmp/sandbox-gate-e2e), process (sh -c "echo hi"),
 // mcp (set/get/delete an MCP config entry), close (destroySession + dispose).
+// The session step fails as buffered when more than one gap between chunks is under --min-gap-ms (default 250) or the
+// chunks' spread is under half the agent's (600 ms).
 // With --expect-unauthorized: only GET /v1/health and GET /v1/agents, both must fail with HTTP 401 -> step "unauthorized".
 // Exit code 0 if every step is ok, else 1. Every step has a timeout; the whole run is capped at 60 s.
 // The token is never printed (output is scrubbed of it; tokens under 6 chars are treated as dummies and not scrubbed).
@@ -116,8 +118,15 @@ async function fullFlow(opts) {
     const problems = [];
     if (result?.stopReason !== "end_turn") problems.push(`stopReason ${JSON.stringify(result?.stopReason)} != "end_turn"`);
     if (JSON.stringify(chunkTexts) !== JSON.stringify(expected)) problems.push(`chunks ${JSON.stringify(chunkTexts)} != ${JSON.stringify(expected)}`);
-    if (opts.minGapMs > 0 && minGapMs !== null && minGapMs < opts.minGapMs)
-      problems.push(`chunks arrived ${minGapMs} ms apart (< ${opts.minGapMs} ms): stream is buffered`);
+    // A buffering relay delivers the chunks together (gaps near 0, the spread from first to last near 0). A busy
+    // host may hold one chunk back until the next is due, making one short gap: one is forgiven, not two, and the
+    // spread must still be at least half the agent's.
+    const shortGaps = gaps.filter((g) => g < opts.minGapMs).length;
+    const spreadMs = chunkTimes.length > 1 ? chunkTimes[chunkTimes.length - 1] - chunkTimes[0] : null;
+    if (opts.minGapMs > 0 && spreadMs !== null
+        && (shortGaps > 1 || spreadMs < ((CHUNKS - 1) * DELAY_MS) / 2))
+      problems.push(`chunks arrived ${JSON.stringify(gaps)} ms apart (${shortGaps} under ${opts.minGapMs} ms, spread ` +
+        `${spreadMs} ms): stream is buffered`);
     if (problems.length) {
       throw Object.assign(new Error(problems.join("; ")), { details });
     }
