@@ -7,19 +7,21 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.ConnectException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.Request;
 
 /**
  * A response the caller may see only part of ({@code GET /v1/acp}, which lists every caller's ACP servers): fetched
- * whole, filtered by the operator the filter attached, then written. Such answers are small and quick, so this runs on
- * the request thread. A successful answer the filter cannot read is refused (502), never passed on unfiltered; the
- * sandbox's errors pass unchanged.
+ * whole (Jetty's client buffers at most 2 MiB of it; a larger answer fails as a broken connection), filtered by the
+ * operator the filter attached, then written. Such answers are small and quick, so this runs on the request thread.
+ * A successful answer the filter cannot read is refused (502), never passed on unfiltered; the sandbox's errors pass
+ * unchanged.
  */
 final class FilteredResponse {
     private static final System.Logger LOG = System.getLogger(FilteredResponse.class.getName());
@@ -27,32 +29,36 @@ final class FilteredResponse {
     private FilteredResponse() {
     }
 
-    static void relay(Upstream upstream, HttpRequest.Builder upstreamRequest, String method,
+    static void relay(Upstream upstream, Request upstreamRequest, Duration responseTimeout, String method,
                       HttpServletResponse response, GateExchange gate, UnaryOperator<byte[]> filter)
             throws IOException {
         String requestId = gate.requestId();
         String traceId = gate.traceId();
-        HttpResponse<byte[]> answer;
+        ContentResponse answer;
         try {
             gate.upstreamSent();
             // A HEAD is answered from the filtered GET, so that its headers describe the body the caller may see.
-            String sent = method.equals("HEAD") ? "GET" : method;
-            answer = upstream.client().send(upstreamRequest.method(sent, HttpRequest.BodyPublishers.noBody())
-                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            answer = upstreamRequest.method(method.equals("HEAD") ? "GET" : method)
+                    .timeout(responseTimeout.toMillis(), TimeUnit.MILLISECONDS).send();
             gate.upstreamAnswered();
-        } catch (HttpConnectTimeoutException | ConnectException e) {
-            Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.", requestId,
-                    traceId);
-            return;
-        } catch (HttpTimeoutException e) {
+        } catch (TimeoutException e) {
             Problems.send(response, ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.", requestId,
                     traceId);
             return;
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "request {0}: the sandbox exchange failed ({1})", requestId,
-                    e.getClass().getName());
-            Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The connection to the sandbox failed.",
-                    requestId, traceId);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TimeoutException) {
+                Problems.send(response, ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.",
+                        requestId, traceId);
+            } else if (cause instanceof ConnectException || cause instanceof SocketTimeoutException) {
+                Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.",
+                        requestId, traceId);
+            } else {
+                LOG.log(Level.WARNING, "request {0}: the sandbox exchange failed ({1})", requestId,
+                        cause == null ? e.getClass().getName() : cause.getClass().getName());
+                Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The connection to the sandbox failed.",
+                        requestId, traceId);
+            }
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -60,8 +66,8 @@ final class FilteredResponse {
                     traceId);
             return;
         }
-        byte[] body = answer.body();
-        if (answer.statusCode() / 100 == 2) {
+        byte[] body = answer.getContent();
+        if (answer.getStatus() / 100 == 2) {
             body = filter.apply(body);
             if (body == null) {
                 Problems.send(response, ProblemType.UPSTREAM_INVALID, "The sandbox's answer could not be read, so "
@@ -69,30 +75,11 @@ final class FilteredResponse {
                 return;
             }
         }
-        upstream.headerPolicy().serverToClientHeaders(info(answer), response);
+        upstream.headerPolicy().serverToClientHeaders(answer.getStatus(), answer.getHeaders(), response);
         response.setContentLength(body.length);
         if (!method.equals("HEAD")) {
             response.getOutputStream().write(body);
         }
         response.flushBuffer();
-    }
-
-    private static HttpResponse.ResponseInfo info(HttpResponse<?> answer) {
-        return new HttpResponse.ResponseInfo() {
-            @Override
-            public int statusCode() {
-                return answer.statusCode();
-            }
-
-            @Override
-            public HttpHeaders headers() {
-                return answer.headers();
-            }
-
-            @Override
-            public HttpClient.Version version() {
-                return answer.version();
-            }
-        };
     }
 }

@@ -3,14 +3,15 @@ package dev.sandboxgate.proxy;
 import dev.sandboxgate.filter.TraceContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.net.http.HttpResponse;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * Which headers cross the gateway in each direction. Hop-by-hop headers (RFC 9110 section 7.6.1) and every header
@@ -82,18 +83,21 @@ final class HeaderPolicy {
     }
 
     /** Copies the sandbox's status and end-to-end headers onto the client's response. */
-    void serverToClientHeaders(HttpResponse.ResponseInfo upstream, HttpServletResponse response) {
-        Map<String, List<String>> headers = upstream.headers().map();
-        Set<String> connectionOptions = connectionOptions(headers.getOrDefault("connection", List.of()));
-        response.setStatus(upstream.statusCode());
-        headers.forEach((name, values) -> {
+    void serverToClientHeaders(int status, HttpFields headers, HttpServletResponse response) {
+        Set<String> connectionOptions = connectionOptions(headers.getValuesList(HttpHeader.CONNECTION));
+        response.setStatus(status);
+        for (HttpField field : headers) {
+            String name = field.getName();
             String lower = name.toLowerCase(Locale.ROOT);
             if (isHopByHop(lower, connectionOptions) || DROPPED_DOWNSTREAM.contains(lower)) {
-                return;
+                continue;
             }
-            values.forEach(value -> response.addHeader(name, value));
-        });
-        upstream.headers().firstValueAsLong("content-length").ifPresent(response::setContentLengthLong);
+            response.addHeader(name, field.getValue());
+        }
+        long length = headers.getLongField(HttpHeader.CONTENT_LENGTH);
+        if (length >= 0) {
+            response.setContentLengthLong(length);
+        }
     }
 
     private static boolean isHopByHop(String lowerName, Set<String> connectionOptions) {

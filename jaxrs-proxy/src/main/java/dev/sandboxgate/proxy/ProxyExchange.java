@@ -17,24 +17,28 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * One request relayed to the sandbox and its response relayed back, without holding a thread: the container's async
- * mode on the client side, the JDK HTTP client's asynchronous exchange on the upstream side. Whichever side ends
+ * mode on the client side, Jetty's HTTP client's asynchronous exchange on the upstream side. Whichever side ends
  * first (completion, error, client disconnect, timeout) ends the other at once.
  */
-final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Void> {
+final class ProxyExchange implements AsyncListener, Response.CompleteListener {
     private static final System.Logger LOG = System.getLogger(ProxyExchange.class.getName());
 
     private enum State { AWAITING_RESPONSE, RELAYING, DONE }
@@ -48,12 +52,13 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     private final GateExchange gate;
     private final AtomicReference<State> state = new AtomicReference<>(State.AWAITING_RESPONSE);
     private AsyncContext async;
-    private volatile CompletableFuture<HttpResponse<Void>> pending;
+    private volatile Request pending;
+    private volatile Scheduler.Task responseTimer;
     private volatile ResponseRelay relay;
     /** Why the request body was refused while relayed (too large, or its inspector said no), or null. */
     private volatile Refusal bodyRefusal;
     private volatile boolean relayedWhole;
-    private volatile RequestBodyPublisher requestBody;
+    private volatile RequestBodyRelay requestBody;
     private volatile long inspectedBodyLength = -1;
     private volatile EndedBy endedBy = EndedBy.CLIENT;
     private volatile long lastActivity = System.nanoTime();
@@ -69,73 +74,127 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         this.gate = gate;
     }
 
-    /** Switches the request to async mode and sends it upstream; returns at once. */
-    void start(HttpRequest.Builder upstreamRequest, boolean hasBody) throws IOException {
+    /**
+     * Switches the request to async mode and sends it upstream; returns at once.
+     *
+     * @param responseTimeout how long the sandbox may take to send its response headers (then 504)
+     */
+    void start(Request upstreamRequest, boolean hasBody, Duration responseTimeout) throws IOException {
         gate.relayOwnsEnd();
         async = request.startAsync();
         async.setTimeout(upstream.settings().asyncTimeout().toMillis());
         async.addListener(this);
-        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
+        RequestBodyRelay body = null;
         if (request.getAttribute(Authorization.BODY_ATTRIBUTE) instanceof byte[] inspected) {
             // The filter had to read this (small) body to authorize it: forward exactly the bytes it read.
-            body = HttpRequest.BodyPublishers.ofByteArray(inspected);
+            upstreamRequest.body(new BytesRequestContent(inspected));
             inspectedBodyLength = inspected.length;
         } else if (hasBody) {
             RequestBodyInspector inspector = request.getAttribute(Authorization.BODY_INSPECTOR_ATTRIBUTE)
                     instanceof RequestBodyInspector set ? set : null;
-            long length = request.getContentLengthLong();
-            RequestBodyPublisher publisher = new RequestBodyPublisher(request.getInputStream(),
-                    upstream.settings().maxRequestBody(), length, inspector, refusal -> bodyRefusal = refusal);
-            requestBody = publisher;
-            body = length >= 0 ? HttpRequest.BodyPublishers.fromPublisher(publisher, length)
-                    : HttpRequest.BodyPublishers.fromPublisher(publisher);
+            body = new RequestBodyRelay(request.getInputStream(), upstream.settings().maxRequestBody(),
+                    request.getContentLengthLong(), inspector, this::bodyRefused);
+            requestBody = body;
+            upstreamRequest.body(body.content());
         }
         upstream.register(this);
         gate.onDrain(this::drain);
+        pending = upstreamRequest;
+        responseTimer = upstream.scheduler().schedule(this::responseTimedOut, responseTimeout.toNanos(),
+                TimeUnit.NANOSECONDS);
         gate.upstreamSent();
-        CompletableFuture<HttpResponse<Void>> sent =
-                upstream.sendAsync(upstreamRequest.method(request.getMethod(), body).build(), this);
-        pending = sent;
-        sent.whenComplete((ignored, failure) -> {
-            if (failure != null) {
-                upstreamFailed(failure);
+        upstreamRequest.onResponseHeaders(this::headersArrived)
+                .onResponseContentSource(this::bodyArrived)
+                .send(this);
+        if (body != null) {
+            try {
+                body.start(); // after send(): the body waits in Jetty's content until the connection takes it
+            } catch (IllegalStateException alreadyCompleted) {
+                // the exchange failed and completed within send() (sandbox unreachable): nothing to read for
             }
-        });
+        }
         if (state.get() == State.DONE) {
-            sent.cancel(true); // the client left while the request was being sent
+            cancelUpstream(); // the client left while the request was being sent
         }
     }
 
-    // ---- the upstream's response headers arrive (HTTP client thread) ----
+    // ---- the upstream's response arrives (HTTP client threads) ----
 
-    @Override
-    public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
+    private void headersArrived(Response upstreamResponse) {
+        cancelResponseTimer();
         gate.upstreamAnswered();
         try {
-            boolean eventStream = info.headers().firstValue("content-type")
-                    .map(type -> type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")).orElse(false);
+            String type = upstreamResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
+            boolean eventStream = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             ResponseRelay newRelay = new ResponseRelay(this, response.getOutputStream(), eventStream,
                     eventStream ? upstream.settings().streamBuffer() : Upstream.RESPONSE_WINDOW);
             relay = newRelay;
             if (!state.compareAndSet(State.AWAITING_RESPONSE, State.RELAYING)) {
                 newRelay.close();
-                return newRelay;
+                return;
             }
-            upstream.headerPolicy().serverToClientHeaders(info, response);
+            upstream.headerPolicy().serverToClientHeaders(upstreamResponse.getStatus(),
+                    upstreamResponse.getHeaders(), response);
             touch();
             if (eventStream && countedAsStream.compareAndSet(false, true)) {
                 OPEN_SSE_STREAMS.incrementAndGet();
             }
+            newRelay.open();
             if (draining && eventStream) {
                 end(EndedBy.GATEWAY); // shutting down: the client reconnects elsewhere
             }
-            return newRelay;
         } catch (IOException | RuntimeException e) {
             // The client's side failed under us (typically it went away): end the upstream exchange too.
             clientGone();
-            ResponseRelay dead = new ResponseRelay(this, null, false, 0);
-            dead.close();
-            return dead;
+        }
+    }
+
+    private void bodyArrived(Response upstreamResponse, Content.Source body) {
+        ResponseRelay r = relay;
+        if (r == null || state.get() != State.RELAYING) {
+            body.fail(new CancellationException("the exchange ended"));
+            return;
+        }
+        r.read(body);
+    }
+
+    /** The upstream exchange ended: on success the relay has (or gets) the whole body; else, the failure. */
+    @Override
+    public void onComplete(Result result) {
+        cancelResponseTimer();
+        RequestBodyRelay body = requestBody;
+        if (body != null) {
+            body.cancel();
+        }
+        if (result.isFailed()) {
+            upstreamFailed(result.getFailure());
+            return;
+        }
+        ResponseRelay r = relay;
+        if (r != null) {
+            r.upstreamDone();
+        }
+    }
+
+    private void responseTimedOut() {
+        if (answer(ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.")) {
+            cancelUpstream();
+        }
+    }
+
+    private void cancelResponseTimer() {
+        Scheduler.Task timer = responseTimer;
+        if (timer != null) {
+            timer.cancel();
+        }
+    }
+
+    /** The request body was refused while relayed: the sandbox must not receive the rest of it, so abort at once. */
+    private void bodyRefused(Refusal refusal) {
+        bodyRefusal = refusal;
+        Request p = pending;
+        if (p != null) {
+            p.abort(new IOException("request body refused: " + refusal.type().uri()));
         }
     }
 
@@ -228,8 +287,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
     // ---- failure before the response started ----
 
     private void upstreamFailed(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause = failure;
         if (cause instanceof CancellationException || state.get() != State.AWAITING_RESPONSE) {
             if (state.get() == State.RELAYING) {
                 upstreamFailedMidResponse(cause);
@@ -239,10 +297,9 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         Refusal refused = bodyRefusal;
         if (refused != null) {
             answer(refused.type(), refused.detail());
-        } else if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException) {
+        } else if (cause instanceof ConnectException || cause instanceof SocketTimeoutException) {
+            // Jetty's client fails a connect that timed out with a SocketTimeoutException.
             answer(ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.");
-        } else if (cause instanceof HttpTimeoutException) {
-            answer(ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.");
         } else {
             LOG.log(Level.WARNING, "request {0}: the sandbox exchange failed ({1})", requestId,
                     cause.getClass().getName());
@@ -308,16 +365,17 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
 
     private void cancelUpstream() {
         upstream.unregister(this);
+        cancelResponseTimer();
         if (relayedWhole) {
-            return; // cancelling now would close a connection the HTTP client is returning to its pool
+            return; // aborting now would close a connection the HTTP client is returning to its pool
         }
         ResponseRelay r = relay;
         if (r != null) {
             r.close();
         }
-        CompletableFuture<HttpResponse<Void>> p = pending;
-        if (p != null && !p.isDone()) {
-            p.cancel(true);
+        Request p = pending;
+        if (p != null) {
+            p.abort(new CancellationException("the exchange ended"));
         }
     }
 
@@ -357,7 +415,7 @@ final class ProxyExchange implements AsyncListener, HttpResponse.BodyHandler<Voi
         if (gate.hasEnded() || status < 0) {
             return; // reported already, e.g. by onComplete while async.complete() ran on this thread
         }
-        RequestBodyPublisher body = requestBody;
+        RequestBodyRelay body = requestBody;
         long in = body != null ? body.bytesRead() : Math.max(inspectedBodyLength, 0);
         ResponseRelay r = relay;
         gate.end(status, in, r == null ? 0 : r.bytesWritten(), endedBy);

@@ -2,10 +2,9 @@ package dev.sandboxgate.proxy;
 
 import dev.sandboxgate.filter.health.ReadinessCheck;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Readiness of one sandbox: {@code GET /v1/health} with its token answers 200. Named by the sandbox's id only: its
@@ -15,11 +14,11 @@ final class SandboxProbe implements ReadinessCheck {
     /** Bounds the probe itself; the health endpoint bounds the wait for it too. */
     static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-    private final HttpClient client;
+    private final Upstream upstream;
     private final SandboxDirectory.Sandbox sandbox;
 
-    SandboxProbe(HttpClient client, SandboxDirectory.Sandbox sandbox) {
-        this.client = client;
+    SandboxProbe(Upstream upstream, SandboxDirectory.Sandbox sandbox) {
+        this.upstream = upstream;
         this.sandbox = sandbox;
     }
 
@@ -30,17 +29,19 @@ final class SandboxProbe implements ReadinessCheck {
 
     @Override
     public Result check() {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + "/v1/health"))
-                .timeout(TIMEOUT).header("Authorization", "Bearer " + sandbox.token()).GET().build();
         try {
-            int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            int status = upstream.newRequest(URI.create(sandbox.baseUrl() + "/v1/health"), "GET")
+                    .timeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .headers(headers -> headers.put("Authorization", "Bearer " + sandbox.token()))
+                    .send().getStatus();
             return status == 200 ? Result.ready() : Result.down("answered " + status);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Result.down("interrupted");
         } catch (Exception e) {
             // The class only: messages may name the host.
-            return Result.down("unreachable (" + e.getClass().getSimpleName() + ")");
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            return Result.down("unreachable (" + cause.getClass().getSimpleName() + ")");
         }
     }
 }

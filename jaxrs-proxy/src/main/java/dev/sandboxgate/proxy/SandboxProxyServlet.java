@@ -17,7 +17,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.client.Request;
 
 /**
  * Forwards {@code {mount}/{workspaceId}/{rest}?{query}} to {@code {sandbox-url}/{rest}?{query}} with the sandbox's
@@ -59,7 +59,7 @@ public class SandboxProxyServlet extends HttpServlet {
             ProxySettings proxySettings = ProxySettings.from(settings);
             directory = SandboxDirectories.from(settings, proxySettings);
             upstream = new Upstream(proxySettings);
-            webSockets = WebSocketProxy.forContainer(getServletContext(), upstream.client(),
+            webSockets = WebSocketProxy.forContainer(getServletContext(), upstream.webSocketClient(),
                     proxySettings.connectTimeout(), proxySettings.webSocketIdleTimeout(),
                     proxySettings.webSocketMaxMessage());
             if (webSockets == null) {
@@ -67,7 +67,7 @@ public class SandboxProxyServlet extends HttpServlet {
                         + "(process terminals, desktop streaming) will be refused with 501");
             }
             ReadinessChecks checks = ReadinessChecks.of(getServletContext());
-            directory.sandboxes().forEach(sandbox -> checks.register(new SandboxProbe(upstream.client(), sandbox)));
+            directory.sandboxes().forEach(sandbox -> checks.register(new SandboxProbe(upstream, sandbox)));
         } catch (ConfigurationException e) {
             throw new ServletException(e.getMessage(), e);
         }
@@ -122,7 +122,8 @@ public class SandboxProxyServlet extends HttpServlet {
                     gate.traceId());
             return;
         }
-        HttpRequest.Builder upstreamRequest;
+        Request upstreamRequest;
+        Duration responseTimeout;
         try {
             GatewayPath path = GatewayPath.of(request);
             SandboxDirectory.Sandbox sandbox;
@@ -145,15 +146,16 @@ public class SandboxProxyServlet extends HttpServlet {
                 relayWebSocket(request, response, sandbox, path, gate);
                 return;
             }
-            upstreamRequest = HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + path.upstreamPathAndQuery()))
-                    .timeout(responseTimeout(request, path));
-            upstream.headerPolicy().proxyToServerHeaders(request, requestId, gate.trace(),
-                    upstreamRequest::header, sandbox.token());
+            upstreamRequest = upstream.newRequest(URI.create(sandbox.baseUrl() + path.upstreamPathAndQuery()),
+                    request.getMethod());
+            responseTimeout = responseTimeout(request, path);
+            upstreamRequest.headers(headers -> upstream.headerPolicy().proxyToServerHeaders(request, requestId,
+                    gate.trace(), headers::add, sandbox.token()));
         } catch (GatewayPath.Malformed e) {
             Problems.send(response, ProblemType.BAD_PATH, e.getMessage(), requestId, gate.traceId());
             return;
         } catch (IllegalArgumentException e) {
-            // URI syntax or a header the HTTP client refuses; the message may quote header values, so it stays here.
+            // URI syntax or a query the HTTP client refuses; the message may quote the path, so it stays here.
             Problems.send(response, ProblemType.BAD_REQUEST,
                     "The request's path, query or headers cannot be forwarded as sent.", requestId, gate.traceId());
             return;
@@ -161,11 +163,12 @@ public class SandboxProxyServlet extends HttpServlet {
         if (request.getAttribute(Authorization.RESPONSE_FILTER_ATTRIBUTE) instanceof UnaryOperator<?> filter) {
             @SuppressWarnings("unchecked") // set only by the authorization stage, always over byte[]
             UnaryOperator<byte[]> bodyFilter = (UnaryOperator<byte[]>) filter;
-            FilteredResponse.relay(upstream, upstreamRequest, request.getMethod(), response, gate, bodyFilter);
+            FilteredResponse.relay(upstream, upstreamRequest, responseTimeout, request.getMethod(), response, gate,
+                    bodyFilter);
             return;
         }
         new ProxyExchange(upstream, request, response, requestId, gate)
-                .start(upstreamRequest, hasBody(request));
+                .start(upstreamRequest, hasBody(request), responseTimeout);
     }
 
     private static void logDirectoryFailure(RuntimeException e, String requestId) {

@@ -1,23 +1,35 @@
 package dev.sandboxgate.proxy;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URI;
+import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * The connection to one Sandbox Agent server: the JDK HTTP client (HTTP/1.1, no redirects, no proxy, no
- * decompression, an unbounded keep-alive pool), the small fixed pool of threads that deliver its callbacks, and the
- * sweeper that enforces idle timeouts on relayed bodies. Threads are few and fixed: streams cost memory, not threads.
+ * The connection to one Sandbox Agent server: Jetty's HTTP client (HTTP/1.1, no redirects, no cookies, no content
+ * decoding, no User-Agent of its own, a keep-alive pool large enough for thousands of open event streams), the small
+ * pool of threads that runs its I/O and callbacks, and the sweeper that enforces idle timeouts on relayed bodies.
+ * Threads are few: streams cost memory, not threads.
+ *
+ * <p>Jetty's client replaced the JDK's for relaying HTTP: the JDK client handed every request between its selector
+ * thread, its executor and the common pool about six times, which cost the gateway three to four times the CPU per
+ * proxied request of Jetty's own proxy (see BENCHMARKS.md). The JDK client stays for WebSockets only
+ * ({@link #webSocketClient()}): {@code WebSocketProxy} needs its {@code newWebSocketBuilder}.
  */
 final class Upstream implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Upstream.class.getName());
@@ -25,57 +37,98 @@ final class Upstream implements AutoCloseable {
     /** How much of an ordinary response body the gateway holds before it stops reading the upstream. */
     static final long RESPONSE_WINDOW = 256 * 1024;
 
-    /** Set while a thread is inside {@link #sendAsync}. */
-    private static final ThreadLocal<Boolean> SENDING = new ThreadLocal<>();
+    /**
+     * How long a pooled keep-alive connection may sit unused before the gateway closes it. Below the sandbox's own
+     * idle close (its HTTP server, hyper, closes idle keep-alive connections after about 30 s): a connection the
+     * sandbox closed while the gateway picked it for a POST failed that POST with 502, and a POST is never retried.
+     */
+    static final Duration POOLED_IDLE = Duration.ofSeconds(15);
+
+    /**
+     * Connections and queued requests per sandbox: every open event stream holds a connection for hours, and a
+     * gateway serves thousands of them (the JDK client's pool was unbounded).
+     */
+    private static final int MAX_CONNECTIONS = 32_768;
+
+    /** Threads for the client's selector and callbacks (one selector). */
+    private static final int MAX_THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+    private static final AtomicInteger SWEEPERS = new AtomicInteger();
 
     private final ProxySettings settings;
     private final HeaderPolicy headerPolicy;
-    private final ExecutorService callbacks;
+    private final QueuedThreadPool threads;
     private final ScheduledExecutorService sweeper;
     private final HttpClient client;
+    private final java.net.http.HttpClient webSocketClient;
     private final Set<ProxyExchange> open = ConcurrentHashMap.newKeySet();
 
     Upstream(ProxySettings settings) {
         this.settings = settings;
         this.headerPolicy = new HeaderPolicy(settings.credentialHeaders());
-        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        this.callbacks = Executors.newFixedThreadPool(threads, daemonThreads("sandbox-gate-upstream-"));
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(daemonThreads("sandbox-gate-idle-sweeper-"));
-        this.client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .proxy(HttpClient.Builder.NO_PROXY)
+        // Every callback on these threads is non-blocking (Servlet async I/O), so a few serve any number of
+        // exchanges; the JVM's thread count and RSS stay low (the pool grew to 32 under load otherwise).
+        this.threads = new QueuedThreadPool(MAX_THREADS, 2, 60_000);
+        threads.setName("sandbox-gate-upstream");
+        threads.setDaemon(true);
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "sandbox-gate-idle-sweeper-" + SWEEPERS.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        ClientConnector connector = new ClientConnector();
+        connector.setExecutor(threads);
+        connector.setSelectors(1);
+        this.client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        client.setExecutor(threads);
+        client.setScheduler(new ScheduledExecutorScheduler("sandbox-gate-upstream-timer", true));
+        // Buffers are not pooled: a pooled buffer goes back to the pool when its chunk is released, and a container
+        // that still writes from it (an exchange ended while a write was pending) would send another exchange's
+        // bytes to this caller. Heap buffers, so that the bytes reach the servlet stream without a copy.
+        client.setByteBufferPool(new ByteBufferPool.NonPooling());
+        client.setUseInputDirectByteBuffers(false);
+        client.setFollowRedirects(false);
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        client.setUserAgentField(null);
+        client.getContentDecoderFactories().clear(); // no Accept-Encoding of its own; bodies pass as sent
+        client.setConnectTimeout(settings.connectTimeout().toMillis());
+        client.setIdleTimeout(POOLED_IDLE.toMillis());
+        client.setMaxConnectionsPerDestination(MAX_CONNECTIONS);
+        client.setMaxRequestsQueuedPerDestination(MAX_CONNECTIONS);
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the HTTP client to the sandbox did not start", e);
+        }
+        // Only for WebSocketProxy: Jetty's WebSocket client would bring a second WebSocket implementation into the
+        // WAR. Created here, with the settings the relay had, so that its threads are released in close().
+        this.webSocketClient = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+                .proxy(java.net.http.HttpClient.Builder.NO_PROXY)
                 .connectTimeout(settings.connectTimeout())
-                .executor(this::execute)
+                .executor(threads)
                 .build();
         sweeper.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
         if (ForkJoinPool.getCommonPoolParallelism() < 2) {
             LOG.log(System.Logger.Level.WARNING, "the common ForkJoinPool has parallelism {0}: the JDK HTTP client "
-                    + "then starts a thread per proxied request. Start the JVM with "
+                    + "(the WebSocket relay) then starts a thread per completion. Start the JVM with "
                     + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2", ForkJoinPool.getCommonPoolParallelism());
         }
     }
 
     /**
-     * Sends {@code request}. The client's first steps (taking a pooled connection, writing the request) run on the
-     * calling thread, not as a task for the callback pool: one thread hand-off less per request. Everything the
-     * client schedules later (response headers and body, demand from the client) goes through the pool as before.
+     * A request to {@code target}: HTTP/1.1, and no idle timeout of Jetty's during the exchange, since the gateway
+     * bounds each phase itself (response-timeout until the headers, then the sweeper's idle-timeout, which counts the
+     * client's progress too); Jetty's would end a paused download or a silent event stream.
      */
-    <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-        SENDING.set(Boolean.TRUE);
-        try {
-            return client.sendAsync(request, handler);
-        } finally {
-            SENDING.remove();
-        }
+    Request newRequest(URI target, String method) {
+        return client.newRequest(target).method(method).version(HttpVersion.HTTP_1_1)
+                .idleTimeout(0, TimeUnit.MILLISECONDS);
     }
 
-    private void execute(Runnable task) {
-        if (SENDING.get() != null) {
-            task.run();
-        } else {
-            callbacks.execute(task);
-        }
+    Scheduler scheduler() {
+        return client.getScheduler();
     }
 
     ProxySettings settings() {
@@ -86,8 +139,9 @@ final class Upstream implements AutoCloseable {
         return headerPolicy;
     }
 
-    HttpClient client() {
-        return client;
+    /** The JDK client, for WebSockets only. */
+    java.net.http.HttpClient webSocketClient() {
+        return webSocketClient;
     }
 
     void register(ProxyExchange exchange) {
@@ -110,30 +164,25 @@ final class Upstream implements AutoCloseable {
     }
 
     /**
-     * Stops the sweeper and the callback threads and closes the client's pooled connections: on Java 21 and later
-     * with the client's own {@code close()}; the Java 17 client has none, and its connections close when it is
-     * collected.
+     * Stops the sweeper, Jetty's client (its connections and threads) and the WebSocket client: on Java 21 and later
+     * with its own {@code close()}; the Java 17 client has none, and its connections close when it is collected.
      */
     @Override
     public void close() {
         sweeper.shutdownNow();
-        callbacks.shutdownNow();
-        if ((Object) client instanceof AutoCloseable closeable) {
+        try {
+            client.stop();
+            threads.stop();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "stopping the HTTP client failed with {0}", e.getClass().getName());
+        }
+        if ((Object) webSocketClient instanceof AutoCloseable closeable) {
             try {
                 closeable.close();
             } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, "closing the HTTP client failed with {0}",
+                LOG.log(System.Logger.Level.WARNING, "closing the WebSocket client failed with {0}",
                         e.getClass().getName());
             }
         }
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

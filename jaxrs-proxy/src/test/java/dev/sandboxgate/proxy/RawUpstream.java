@@ -226,11 +226,15 @@ public final class RawUpstream implements AutoCloseable {
             }
             byte[] data = in.readNBytes(size);
             body.write(data);
-            if (data.length < size || readLine(in) == null) {
+            if (data.length < size) {
                 return false;
             }
+            // Before the CRLF that ends the chunk: Jetty's client sends it with the next chunk's size line.
             if (onChunk != null) {
                 onChunk.run();
+            }
+            if (readLine(in) == null) {
+                return false;
             }
         }
     }

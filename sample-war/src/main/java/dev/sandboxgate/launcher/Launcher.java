@@ -24,8 +24,8 @@ public final class Launcher {
     }
 
     public static void main(String[] args) throws Exception {
-        // The JDK 17 HTTP client completes every exchange on the common pool; with fewer than two cores' worth of
-        // parallelism that "pool" starts a new thread per task, i.e. one thread per proxied request.
+        // The JDK 17 HTTP client (the proxy's WebSocket relay) completes its work on the common pool; with fewer than
+        // two cores' worth of parallelism that "pool" starts a new thread per task.
         if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
             System.setProperty(COMMON_POOL_PARALLELISM, Integer.toString(
                     Math.max(2, Runtime.getRuntime().availableProcessors())));

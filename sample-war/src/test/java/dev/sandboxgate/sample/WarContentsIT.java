@@ -28,7 +28,11 @@ class WarContentsIT {
             "bucket4j_jdk17-core", "bucket4j_jdk17-lettuce", "bucket4j_jdk17-redis-common", // rate limits
             "caffeine", "checker-qual", "error_prone_annotations",
             "h2", // the sample's default audit database
-            "jackson-annotations", "jackson-core", "jackson-databind", "jjwt-api", "jjwt-impl", "jjwt-jackson",
+            "jackson-annotations", "jackson-core", "jackson-databind",
+            // the proxy's HTTP client to the sandbox, a plain library (no server, no Servlet part of Jetty)
+            "jetty-alpn-client", "jetty-client", "jetty-compression-common", "jetty-compression-gzip", "jetty-http",
+            "jetty-io", "jetty-util",
+            "jjwt-api", "jjwt-impl", "jjwt-jackson",
             "jspecify",
             "lettuce-core", // the Redis rate-limit backend, with its Netty and Reactor
             "metrics-core", "metrics-jmx", // micrometer-registry-jmx
@@ -46,10 +50,13 @@ class WarContentsIT {
     /**
      * Entries no bundled jar may hold: what the container provides, or what would pick a logging backend. HikariCP
      * (the session registry's own pool) brings slf4j-api, and only the API: where the server has no SLF4J provider,
-     * its log lines are dropped.
+     * its log lines are dropped. Of Jetty only the client side is bundled: its server, Servlet and WebSocket parts are
+     * the container's business.
      */
     private static final List<String> FORBIDDEN_PREFIXES = List.of("jakarta/", "javax/servlet/", "javax/ws/rs/",
-            "org/glassfish/jersey/", "org/jboss/resteasy/", "org/eclipse/jetty/", "org/apache/catalina/",
+            "org/glassfish/jersey/", "org/jboss/resteasy/", "org/eclipse/jetty/server/", "org/eclipse/jetty/ee/",
+            "org/eclipse/jetty/ee10/", "org/eclipse/jetty/ee11/", "org/eclipse/jetty/websocket/",
+            "org/eclipse/jetty/session/", "org/eclipse/jetty/security/", "org/apache/catalina/",
             "org/slf4j/impl/", "org/slf4j/simple/", "org/slf4j/jul/", "org/apache/logging/log4j/", "ch/qos/logback/",
             "META-INF/services/jakarta.servlet.ServletContainerInitializer",
             "META-INF/services/org.slf4j.spi.SLF4JServiceProvider", "META-INF/beans.xml");

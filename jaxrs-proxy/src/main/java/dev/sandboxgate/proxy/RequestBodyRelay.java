@@ -7,22 +7,25 @@ import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * Streams the client's request body to the upstream request as the container delivers it: Servlet non-blocking reads
- * driven by the HTTP client's demand, so no thread waits on a slow upload and the body is never held in memory.
- * A body that grows past the limit fails the upstream request, which the exchange answers with 413.
+ * feed Jetty's {@link AsyncRequestContent} one chunk at a time, and the next chunk is read only once the HTTP client
+ * has written the previous one to the sandbox (back-pressure both ways), so no thread waits on a slow upload and the
+ * body is never held in memory. A body that grows past the limit fails the upstream request, which the exchange
+ * answers with 413.
  *
  * <p>With a {@link RequestBodyInspector} (an upload's archive), every chunk is inspected before it is relayed, and the
  * last chunk read is held back until the next one has passed, or, at the end, until the inspector has judged the whole
- * body: a refused body fails the upstream request, which the HTTP client aborts, so the sandbox never receives the end
- * of it (it unpacks only a whole body).
+ * body: a refused body aborts the upstream request, so the sandbox never receives the end of it (it unpacks only a
+ * whole body).
  */
-final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Subscription, ReadListener {
+final class RequestBodyRelay implements ReadListener {
     /**
      * The most relayed as one chunk. The container delivers a body in reads of its input buffer (8 KiB on Jetty);
      * relaying each as it comes made eight upstream writes of a 64 KiB upload, so reads are gathered up to this size.
@@ -36,9 +39,10 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
     private final long declaredLength;
     private final RequestBodyInspector inspector;
     private final Consumer<Refusal> onRefused;
-    private final AtomicLong demand = new AtomicLong();
+    private final AsyncRequestContent content;
     private final AtomicInteger wip = new AtomicInteger();
-    private volatile Flow.Subscriber<? super ByteBuffer> subscriber;
+    private final Callback written = Callback.from(this::chunkWritten, this::fail);
+    private volatile boolean writing;
     private volatile boolean allRead;
     private volatile Throwable readFailure;
     private volatile boolean done;
@@ -52,40 +56,33 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
      * @param inspector null, or what judges the body as it passes
      * @param onRefused told why, before the upstream request fails, when the body is too large or refused
      */
-    RequestBodyPublisher(ServletInputStream in, long maxBytes, long declaredLength, RequestBodyInspector inspector,
-                         Consumer<Refusal> onRefused) {
+    RequestBodyRelay(ServletInputStream in, long maxBytes, long declaredLength, RequestBodyInspector inspector,
+                     Consumer<Refusal> onRefused) {
         this.in = in;
         this.maxBytes = maxBytes;
         this.declaredLength = declaredLength;
         this.inspector = inspector;
         this.onRefused = onRefused;
+        this.content = new AsyncRequestContent() {
+            @Override
+            public long getLength() {
+                return declaredLength; // sent as Content-Length; -1: chunked
+            }
+        };
     }
 
-    @Override
-    public void subscribe(Flow.Subscriber<? super ByteBuffer> s) {
-        if (subscriber != null) {
-            s.onSubscribe(this);
-            s.onError(new IllegalStateException("a request body can be sent only once"));
-            return;
-        }
-        subscriber = s;
-        s.onSubscribe(this);
-        // Registered only now: the container may call back at once, and there must be someone to deliver to.
+    /** What the upstream request sends. */
+    Request.Content content() {
+        return content;
+    }
+
+    /** Starts reading from the client; the container may call back at once. */
+    void start() {
         in.setReadListener(this);
     }
 
-    @Override
-    public void request(long n) {
-        if (n <= 0) {
-            fail(new IllegalArgumentException("non-positive demand " + n));
-            return;
-        }
-        demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
-        pump();
-    }
-
-    @Override
-    public void cancel() {
+    /** Stops relaying: the upstream request is failing or done. */
+    void cancel() {
         done = true;
     }
 
@@ -106,7 +103,12 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
         pump();
     }
 
-    /** Moves data from the container to the subscriber while both are ready; one thread at a time. */
+    private void chunkWritten() {
+        writing = false;
+        pump();
+    }
+
+    /** Moves data from the container to the upstream request while both are ready; one thread at a time. */
     private void pump() {
         if (wip.getAndIncrement() != 0) {
             return;
@@ -121,15 +123,14 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
     }
 
     private void transfer() throws IOException {
-        Flow.Subscriber<? super ByteBuffer> s = subscriber;
-        if (done || s == null) {
+        if (done) {
             return;
         }
         if (readFailure != null) {
             fail(readFailure);
             return;
         }
-        while (demand.get() > 0) {
+        while (!writing && !done) {
             // Readiness first: Grizzly (Payara, GlassFish) reports all data read, and finished, as soon as the body
             // has arrived, while bytes still wait in its buffer; isReady() is true as long as there are any.
             if (!endOfBody && !in.isReady()) {
@@ -150,11 +151,11 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
                 if (held != null) {
                     ByteBuffer last = held;
                     held = null;
-                    relay(s, last);
+                    relay(last);
                     continue;
                 }
                 done = true;
-                s.onComplete();
+                content.close();
                 return;
             }
             byte[] chunk = new byte[chunkSize()];
@@ -174,7 +175,7 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
             }
             ByteBuffer read = ByteBuffer.wrap(chunk, 0, n);
             if (inspector == null) {
-                relay(s, read);
+                relay(read);
                 continue;
             }
             Refusal refusal = inspector.inspect(read.asReadOnlyBuffer());
@@ -185,7 +186,7 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
             ByteBuffer previous = held;
             held = read;
             if (previous != null) {
-                relay(s, previous);
+                relay(previous);
             }
         }
     }
@@ -214,9 +215,10 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
         return (int) Math.min(MAX_CHUNK, Math.max(1, declaredLength - total + 1));
     }
 
-    private void relay(Flow.Subscriber<? super ByteBuffer> s, ByteBuffer chunk) {
-        demand.decrementAndGet();
-        s.onNext(chunk);
+    /** Hands one chunk to the HTTP client; the next is read once it has been written upstream. */
+    private void relay(ByteBuffer chunk) {
+        writing = true;
+        content.write(chunk, written);
     }
 
     private void refuse(Refusal refusal) {
@@ -230,10 +232,7 @@ final class RequestBodyPublisher implements Flow.Publisher<ByteBuffer>, Flow.Sub
             return;
         }
         done = true;
-        Flow.Subscriber<? super ByteBuffer> s = subscriber;
-        if (s != null) {
-            s.onError(t);
-        }
+        content.fail(t);
     }
 
     /** Body bytes read from the client so far. */
