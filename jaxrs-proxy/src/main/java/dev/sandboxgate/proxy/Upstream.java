@@ -38,9 +38,11 @@ final class Upstream implements AutoCloseable {
     static final long RESPONSE_WINDOW = 256 * 1024;
 
     /**
-     * How long a pooled keep-alive connection may sit unused before the gateway closes it. Below the sandbox's own
-     * idle close (its HTTP server, hyper, closes idle keep-alive connections after about 30 s): a connection the
-     * sandbox closed while the gateway picked it for a POST failed that POST with 502, and a POST is never retried.
+     * How long a pooled keep-alive connection may sit unused before the gateway closes it. Sandbox Agent 0.4.2 itself
+     * keeps idle connections open (one was still open after 70 s), but whatever stands in between or serves in its
+     * place may close them sooner (30 s for hyper's default header-read timeout, 60-75 s for common proxies): the
+     * gateway closes first, because a POST sent on a connection the other side is closing fails with 502 and is never
+     * retried. It also bounds the idle sockets a burst leaves behind.
      */
     static final Duration POOLED_IDLE = Duration.ofSeconds(15);
 
