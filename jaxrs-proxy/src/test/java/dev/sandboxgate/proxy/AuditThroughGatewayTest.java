@@ -199,14 +199,8 @@ class AuditThroughGatewayTest {
 
     @Test
     void anEventStreamIsRecordedWhenItStartsAndCompletedWhenItEnds() throws Exception {
-        try (RawUpstream up = new RawUpstream((head, in, out) -> {
-            RawUpstream.PeerWatch watch = RawUpstream.current().watchPeerClose(in);
-            RawUpstream.writeHead(out, 200, "Content-Type: text/event-stream", "Transfer-Encoding: chunked");
-            for (int i = 0; i < 600 && !watch.closed(); i++) {
-                RawUpstream.writeChunk(out, ("id: " + i + "\ndata: {}\n\n").getBytes(StandardCharsets.UTF_8));
-                Thread.sleep(50);
-            }
-        }); GatewayServer gw = GatewayServer.start(up.url(), Map.of(), auditParams())) {
+        try (RawUpstream up = RawUpstream.endlessEvents(600);
+             GatewayServer gw = GatewayServer.start(up.url(), Map.of(), auditParams())) {
             HttpResponse<InputStream> response = CLIENT.send(HttpRequest.newBuilder(URI.create(gw.mountUrl()
                             + "/ws_1/v1/acp/s-7?access_token=" + GatewayServer.APP_TOKEN))
                     .header("Accept", "text/event-stream").header("Cookie", "session=" + COOKIE).build(),

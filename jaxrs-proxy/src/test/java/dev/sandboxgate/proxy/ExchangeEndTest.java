@@ -78,14 +78,8 @@ class ExchangeEndTest {
 
     @Test
     void aClientLeavingAStreamEndsItAsTheClients() throws Exception {
-        try (RawUpstream up = new RawUpstream((head, in, out) -> {
-            RawUpstream.PeerWatch watch = RawUpstream.current().watchPeerClose(in);
-            RawUpstream.writeHead(out, 200, "Content-Type: text/event-stream", "Transfer-Encoding: chunked");
-            for (int i = 0; i < 600 && !watch.closed(); i++) {
-                RawUpstream.writeChunk(out, ("id: " + i + "\ndata: {}\n\n").getBytes(StandardCharsets.UTF_8));
-                Thread.sleep(50);
-            }
-        }); GatewayServer gw = GatewayServer.start(up.url(), Map.of(), LISTENING)) {
+        try (RawUpstream up = RawUpstream.endlessEvents(600);
+             GatewayServer gw = GatewayServer.start(up.url(), Map.of(), LISTENING)) {
             HttpResponse<InputStream> response = CLIENT.send(HttpRequest.newBuilder(
                             URI.create(gw.mountUrl() + "/ws_1/v1/acp/s1"))
                     .header("Authorization", "Bearer " + GatewayServer.APP_TOKEN)

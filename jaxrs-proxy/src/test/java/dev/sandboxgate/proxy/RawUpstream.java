@@ -86,6 +86,21 @@ public final class RawUpstream implements AutoCloseable {
         return new RawUpstream((head, in, out) -> current().awaitPeerClose(in));
     }
 
+    /**
+     * An upstream that answers every request with an event stream, one event every 50 ms, until the gateway lets go
+     * of the connection or {@code maxEvents} have gone out (a bound on a test that hangs, not a length to wait for).
+     */
+    public static RawUpstream endlessEvents(int maxEvents) throws IOException {
+        return new RawUpstream((head, in, out) -> {
+            PeerWatch watch = current().watchPeerClose(in);
+            writeHead(out, 200, "Content-Type: text/event-stream", "Transfer-Encoding: chunked");
+            for (int i = 0; i < maxEvents && !watch.closed(); i++) {
+                writeChunk(out, ("id: " + i + "\ndata: {}\n\n").getBytes(StandardCharsets.UTF_8));
+                Thread.sleep(50);
+            }
+        });
+    }
+
     /** The upstream whose script the calling thread runs: for scripts that record closes. */
     public static RawUpstream current() {
         return CURRENT_UPSTREAM.get();

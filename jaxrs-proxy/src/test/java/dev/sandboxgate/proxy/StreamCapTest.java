@@ -21,18 +21,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class StreamCapTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    /** An upstream event stream that runs until the gateway closes the connection. */
-    private static RawUpstream endlessEvents() throws Exception {
-        return new RawUpstream((head, in, out) -> {
-            RawUpstream.PeerWatch watch = RawUpstream.current().watchPeerClose(in);
-            RawUpstream.writeHead(out, 200, "Content-Type: text/event-stream", "Transfer-Encoding: chunked");
-            for (int i = 0; i < 1200 && !watch.closed(); i++) {
-                RawUpstream.writeChunk(out, ("id: " + i + "\ndata: {}\n\n").getBytes(StandardCharsets.UTF_8));
-                Thread.sleep(50);
-            }
-        });
-    }
-
     private static HttpResponse<InputStream> openStream(GatewayServer gw) throws Exception {
         return CLIENT.send(HttpRequest.newBuilder(URI.create(gw.mountUrl() + "/ws_1/v1/acp/s1"))
                 .header("Authorization", "Bearer " + GatewayServer.APP_TOKEN)
@@ -41,7 +29,7 @@ class StreamCapTest {
 
     @Test
     void aStreamSlotIsFreedWhenTheClientDisconnects() throws Exception {
-        try (RawUpstream up = endlessEvents();
+        try (RawUpstream up = RawUpstream.endlessEvents(1200);
              GatewayServer gw = GatewayServer.start(up.url(), Map.of(), Map.of("max-streams-per-subject", "1"))) {
             HttpResponse<InputStream> first = openStream(gw);
             assertThat(first.statusCode()).isEqualTo(200);
@@ -72,7 +60,7 @@ class StreamCapTest {
 
     @Test
     void otherRequestsAreNotCountedAsStreams() throws Exception {
-        try (RawUpstream up = endlessEvents();
+        try (RawUpstream up = RawUpstream.endlessEvents(1200);
              GatewayServer gw = GatewayServer.start(up.url(), Map.of(), Map.of("max-streams-per-subject", "1"))) {
             HttpResponse<InputStream> stream = openStream(gw);
             assertThat(stream.statusCode()).isEqualTo(200);
