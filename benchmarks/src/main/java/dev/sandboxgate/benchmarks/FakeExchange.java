@@ -71,27 +71,7 @@ final class FakeExchange {
     static FilterConfig config(Map<String, String> params) {
         ServletContext context = (ServletContext) Proxy.newProxyInstance(ServletContext.class.getClassLoader(),
                 new Class<?>[] {ServletContext.class}, (proxy, method, args) -> defaultOf(method.getReturnType()));
-        return new FilterConfig() {
-            @Override
-            public String getFilterName() {
-                return "benchmark";
-            }
-
-            @Override
-            public ServletContext getServletContext() {
-                return context;
-            }
-
-            @Override
-            public String getInitParameter(String name) {
-                return params.get(name);
-            }
-
-            @Override
-            public java.util.Enumeration<String> getInitParameterNames() {
-                return Collections.enumeration(params.keySet());
-            }
-        };
+        return new InMemoryFilterConfig(params, context);
     }
 
     private static Object defaultOf(Class<?> type) {

@@ -6,17 +6,13 @@ import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.SandboxAuthFilter;
 import io.jsonwebtoken.Jwts;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.FilterConfig;
-import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.Date;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -89,7 +85,7 @@ public class GateChainBenchmark {
     public void setUp() throws Exception {
         AUDIT_LOG.setUseParentHandlers(false); // the records are written, then dropped: no console in the measurement
         filter = new SandboxAuthFilter();
-        filter.init(new Config(initParams()));
+        filter.init(new InMemoryFilterConfig(initParams(), Unsupported.contextWithAttributes()));
         String bearer = credential.equals("jwt") ? jwt() : APP_TOKEN;
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Authorization", "Bearer " + bearer);
@@ -166,33 +162,6 @@ public class GateChainBenchmark {
             exchange.relayOwnsEnd();
             forwarded++;
             exchange.end(200, request.getContentLengthLong(), 512, ExchangeOutcome.EndedBy.UPSTREAM);
-        }
-    }
-
-    /** The filter's init-params, as {@code web.xml} would give them. */
-    private record Config(Map<String, String> params, ServletContext context) implements FilterConfig {
-        Config(Map<String, String> params) {
-            this(params, Unsupported.contextWithAttributes());
-        }
-
-        @Override
-        public String getFilterName() {
-            return "SandboxAuthFilter";
-        }
-
-        @Override
-        public ServletContext getServletContext() {
-            return context;
-        }
-
-        @Override
-        public String getInitParameter(String name) {
-            return params.get(name);
-        }
-
-        @Override
-        public Enumeration<String> getInitParameterNames() {
-            return Collections.enumeration(params.keySet());
         }
     }
 }
