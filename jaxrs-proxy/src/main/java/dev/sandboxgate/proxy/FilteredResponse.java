@@ -3,11 +3,9 @@ package dev.sandboxgate.proxy;
 import dev.sandboxgate.filter.GateExchange;
 import dev.sandboxgate.filter.ProblemType;
 import dev.sandboxgate.filter.Problems;
+import dev.sandboxgate.filter.Refusal;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +22,6 @@ import org.eclipse.jetty.client.Request;
  * unchanged.
  */
 final class FilteredResponse {
-    private static final System.Logger LOG = System.getLogger(FilteredResponse.class.getName());
-
     private FilteredResponse() {
     }
 
@@ -41,24 +37,10 @@ final class FilteredResponse {
             answer = upstreamRequest.method(method.equals("HEAD") ? "GET" : method)
                     .timeout(responseTimeout.toMillis(), TimeUnit.MILLISECONDS).send();
             gate.upstreamAnswered();
-        } catch (TimeoutException e) {
-            Problems.send(response, ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.", requestId,
-                    traceId);
-            return;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof TimeoutException) {
-                Problems.send(response, ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.",
-                        requestId, traceId);
-            } else if (cause instanceof ConnectException || cause instanceof SocketTimeoutException) {
-                Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.",
-                        requestId, traceId);
-            } else {
-                LOG.log(Level.WARNING, "request {0}: the sandbox exchange failed ({1})", requestId,
-                        cause == null ? e.getClass().getName() : cause.getClass().getName());
-                Problems.send(response, ProblemType.UPSTREAM_UNREACHABLE, "The connection to the sandbox failed.",
-                        requestId, traceId);
-            }
+        } catch (TimeoutException | ExecutionException e) {
+            Throwable failure = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            Refusal refused = Upstream.refusalFor(failure, requestId);
+            Problems.send(response, refused.type(), refused.detail(), requestId, traceId);
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

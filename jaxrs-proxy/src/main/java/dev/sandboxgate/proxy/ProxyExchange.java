@@ -16,8 +16,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
@@ -294,17 +292,8 @@ final class ProxyExchange implements AsyncListener, Response.CompleteListener {
             }
             return;
         }
-        Refusal refused = bodyRefusal;
-        if (refused != null) {
-            answer(refused.type(), refused.detail());
-        } else if (cause instanceof ConnectException || cause instanceof SocketTimeoutException) {
-            // Jetty's client fails a connect that timed out with a SocketTimeoutException.
-            answer(ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.");
-        } else {
-            LOG.log(Level.WARNING, "request {0}: the sandbox exchange failed ({1})", requestId,
-                    cause.getClass().getName());
-            answer(ProblemType.UPSTREAM_UNREACHABLE, "The connection to the sandbox failed.");
-        }
+        Refusal refused = bodyRefusal != null ? bodyRefusal : Upstream.refusalFor(cause, requestId);
+        answer(refused.type(), refused.detail());
     }
 
     /** Answers with a problem unless the sandbox's response has started (or the exchange ended); says which. */

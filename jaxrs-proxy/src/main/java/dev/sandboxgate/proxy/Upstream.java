@@ -1,5 +1,9 @@
 package dev.sandboxgate.proxy;
 
+import dev.sandboxgate.filter.ProblemType;
+import dev.sandboxgate.filter.Refusal;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Set;
@@ -8,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
@@ -156,6 +161,24 @@ final class Upstream implements AutoCloseable {
 
     int openExchanges() {
         return open.size();
+    }
+
+    /**
+     * What to tell the client when the exchange with the sandbox failed before its answer began: the one mapping of
+     * Jetty's failures to problems, for relayed and filtered exchanges alike. A failure it does not know is logged
+     * by class only (a message might quote a header).
+     */
+    static Refusal refusalFor(Throwable failure, String requestId) {
+        if (failure instanceof TimeoutException) {
+            return Refusal.of(ProblemType.UPSTREAM_TIMEOUT, "The sandbox did not answer in time.");
+        }
+        if (failure instanceof ConnectException || failure instanceof SocketTimeoutException) {
+            // Jetty's client fails a connect that timed out with a SocketTimeoutException.
+            return Refusal.of(ProblemType.UPSTREAM_UNREACHABLE, "The sandbox could not be reached.");
+        }
+        LOG.log(System.Logger.Level.WARNING, "request {0}: the sandbox exchange failed ({1})", requestId,
+                failure.getClass().getName());
+        return Refusal.of(ProblemType.UPSTREAM_UNREACHABLE, "The connection to the sandbox failed.");
     }
 
     private void sweep() {
